@@ -1,0 +1,16 @@
+/** What a command may touch of the outside world; `cli.ts` passes the real process, tests pass fakes. */
+export interface CommandIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** stdout is a terminal: live views and prompts are allowed. */
+  isTTY: boolean;
+  /** Colour allowed (a TTY and no NO_COLOR). */
+  color: boolean;
+}
+
+export function writeLine(stream: NodeJS.WritableStream, text = ""): void {
+  stream.write(`${text}\n`);
+}

@@ -1,0 +1,132 @@
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { ErrorClass } from "./journal/events.js";
+
+/**
+ * The executor contract (DESIGN.md). Executors are the only place side effects happen;
+ * the engine decides when to call them, journals around them, and applies retries and
+ * timeouts from the runbook. An executor never builds an SDK client, never touches the
+ * journal, and never retries on its own.
+ */
+
+export interface ApprovalRequest {
+  prompt: string;
+  approvers?: string[];
+  minApprovals: number;
+}
+
+/** Lazily built, cached AWS SDK v3 clients (region, credential chain, endpoint overrides). */
+export interface AwsClientFactory {
+  /**
+   * `service` is the SDK package suffix (`rds`, `sts`, `cloudwatch`, `sfn`,
+   * `secrets-manager`, `route53-recovery-cluster`); the factory imports it on first use.
+   * `endpoint` overrides the configured one (ARC cluster endpoints are per call).
+   */
+  client<T>(service: string, region: string, options?: { endpoint?: string; requestTimeoutMs?: number }): Promise<T>;
+}
+
+export interface ExecutorContext {
+  executionId: string;
+  stepId: string;
+  attempt: number;
+  /** Aborted on step timeout, abort criterion, or engine shutdown; honour it. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** The execution's clock; use it instead of `new Date()` so tests can drive time. */
+  now(): Date;
+  /** Directory of the runbook file: relative paths in params resolve against it. */
+  cwd: string;
+  /** Environment for `${{ env.X }}` and child processes (never logged). */
+  env: Record<string, string | undefined>;
+  aws: AwsClientFactory;
+  /** Record an RTO/RPO milestone (`db_promoted`, …) at `at` (default: now). */
+  milestone(name: string, at?: Date): void;
+  /** Record a measurement (e.g. `rpo_observed_ms`) for timelines and reports. */
+  measure(name: string, value: number, unit?: string): void;
+  /** Wait for the approvals a gate needs; throws when declined or when nobody can approve. */
+  requestApproval(request: ApprovalRequest): Promise<{ approvedBy: string[] }>;
+}
+
+export type Outputs = Record<string, unknown>;
+
+export interface CheckResult {
+  /** The desired end state already holds: `run` is not needed. */
+  inPlace: boolean;
+  detail?: string;
+  /** Outputs to record when in place, as `run` would have returned them. */
+  outputs?: Outputs;
+}
+
+export interface ExecutorDefinition<S extends z.ZodType = z.ZodType> {
+  type: string;
+  /** One line for `runbook --help`-style listings. */
+  summary: string;
+  params: S;
+  /** What `run` will do, for `runbook plan`: what it calls, on what, in which region. */
+  describe(params: z.infer<S>): string;
+  /** Read-only: does the end state already hold? Used before acting and on resume. */
+  check?(params: z.infer<S>, ctx: ExecutorContext): Promise<CheckResult>;
+  run(params: z.infer<S>, ctx: ExecutorContext): Promise<Outputs>;
+  /**
+   * Safe to call `run` again when a crash left it unknown whether it happened (reads,
+   * waits, probes). Otherwise resume needs `check` to decide.
+   */
+  idempotent?: boolean;
+}
+
+export function defineExecutor<S extends z.ZodType>(definition: ExecutorDefinition<S>): ExecutorDefinition<S> {
+  return definition;
+}
+
+/** An executor failure with its class, so the engine knows whether retrying can help. */
+export class ExecutorError extends Error {
+  constructor(
+    message: string,
+    readonly errorClass: ErrorClass,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ExecutorError";
+  }
+}
+
+export const retryable = (message: string, cause?: unknown) => new ExecutorError(message, "retryable", { cause });
+export const conflict = (message: string, cause?: unknown) => new ExecutorError(message, "conflict", { cause });
+export const fatal = (message: string, cause?: unknown) => new ExecutorError(message, "fatal", { cause });
+
+const RETRYABLE_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+]);
+const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|PriorRequestNotComplete/;
+const FATAL_AWS = /AccessDenied|UnauthorizedOperation|NotAuthorized|InvalidClientTokenId|ExpiredToken|Validation/;
+
+/** Classify anything thrown by `run`/`check`: typed executor errors keep their class; others are inferred. */
+export function classifyError(err: unknown): { message: string; class: ErrorClass } {
+  if (err instanceof ExecutorError) return { message: err.message, class: err.errorClass };
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    cause?: { code?: string };
+  };
+  const message = e?.message ?? String(err);
+  const name = e?.name ?? "";
+  const code = e?.code ?? e?.cause?.code ?? "";
+  if (name === "TimeoutError" || name === "AbortError") return { message, class: "timeout" };
+  if (name === "ConflictException") return { message, class: "conflict" };
+  if (THROTTLING.test(name) || e?.$retryable) return { message, class: "retryable" };
+  if (FATAL_AWS.test(name)) return { message, class: "fatal" };
+  if ((e?.$metadata?.httpStatusCode ?? 0) >= 500) return { message, class: "retryable" };
+  if (RETRYABLE_CODES.has(code)) return { message, class: "retryable" };
+  return { message, class: "fatal" };
+}

@@ -1,0 +1,90 @@
+/**
+ * The journal's vocabulary. The journal is the only store of execution state: status,
+ * resume, timelines and history are folds over these events, so every fact they need
+ * must be written here, and nothing else may be relied on.
+ */
+
+export type ExecutionMode = "run" | "drill";
+export type ErrorClass = "retryable" | "conflict" | "fatal" | "timeout";
+
+/** How a step is laid out, recorded once at start so readers need not re-parse the runbook. */
+export interface PlannedStep {
+  id: string;
+  type: string;
+  /** Id of the enclosing `parallel` block, if any. */
+  parent?: string;
+  phase: "main" | "onAbort";
+  /** A `parallel` block itself: it has no executor, its children do the work. */
+  parallel?: boolean;
+  description: string;
+  milestone?: string;
+  pointOfNoReturn?: boolean;
+  gate?: boolean;
+}
+
+export interface EventData {
+  "execution.started": {
+    executionId: string;
+    runbook: { name: string; file: string; sourceSha256: string; description?: string };
+    environment: string;
+    mode: ExecutionMode;
+    objectives: { rtoMs?: number; rpoMs?: number };
+    inputs: Record<string, string>;
+    steps: PlannedStep[];
+    abortCriteria: { id: string; type: string; everyMs: number; during?: string[] }[];
+    operator: string;
+    host: string;
+    pid: number;
+    declaredAt: string;
+    engineVersion: string;
+    /** The validated runbook as data: resume runs exactly what was started, even if the file changed. */
+    runbookIr: unknown;
+  };
+  "execution.resumed": { operator: string; host: string; pid: number };
+  "lock.takenOver": { previous: { pid: number; host: string; executionId: string; since: string } };
+  "journal.repaired": { droppedBytes: number };
+  milestone: { name: string; at: string };
+  measure: { name: string; value: number; unit: string };
+  "step.skipped": { reason: "condition" | "pastPointOfNoReturn" | "aborted"; detail: string };
+  "gate.requested": { prompt: string; approvers?: string[]; minApprovals: number };
+  "gate.approved": { by: string; via: "flag" | "tty" | "approve-command" };
+  "gate.declined": { by: string; via: "tty" | "approve-command"; reason?: string };
+  "step.intent": { attempt: number; type: string; params: unknown };
+  "step.checked": { attempt: number; inPlace: boolean; detail?: string };
+  "step.succeeded": {
+    attempt: number;
+    outputs: Record<string, unknown>;
+    durationMs: number;
+    /** The effect was found already in place by `check`; `run` was not called. */
+    alreadyInPlace?: boolean;
+  };
+  "step.failed": {
+    attempt: number;
+    error: { message: string; class: ErrorClass };
+    durationMs: number;
+    willRetry: boolean;
+    retryInMs?: number;
+  };
+  "abort.fired": { criterion: string; reason: string; duringStep?: string };
+  "execution.paused": { reason: "approval"; stepId: string };
+  "execution.completed": Record<string, never>;
+  "execution.failed": { stepId?: string; message: string };
+  "execution.aborted": { reason: string; criterion?: string; declinedGate?: string };
+}
+
+export type EventType = keyof EventData;
+
+export interface JournalEvent<T extends EventType = EventType> {
+  seq: number;
+  ts: string;
+  type: T;
+  stepId?: string;
+  data: EventData[T];
+  /** Hash of the previous line ("0".repeat(64) for the first). */
+  prev: string;
+  hash: string;
+}
+
+export type AnyJournalEvent = { [K in EventType]: JournalEvent<K> }[EventType];
+
+export const TERMINAL_EVENTS = ["execution.completed", "execution.failed", "execution.aborted"] as const;

@@ -1,0 +1,146 @@
+import { createHash } from "node:crypto";
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import type { AnyJournalEvent, EventData, EventType, JournalEvent } from "./events.js";
+
+export const GENESIS_HASH = "0".repeat(64);
+
+/** The hash covers every field but itself, in a fixed order, chained to the previous line. */
+export function hashEvent(e: Omit<JournalEvent, "hash">): string {
+  const body = JSON.stringify([e.seq, e.ts, e.type, e.stepId ?? null, e.data, e.prev]);
+  return createHash("sha256").update(e.prev).update("\n").update(body).digest("hex");
+}
+
+function serialize(e: JournalEvent): string {
+  // Fixed key order keeps the file greppable and diffable.
+  const line: Record<string, unknown> = { seq: e.seq, ts: e.ts, type: e.type };
+  if (e.stepId !== undefined) line.stepId = e.stepId;
+  line.data = e.data;
+  line.prev = e.prev;
+  line.hash = e.hash;
+  return `${JSON.stringify(line)}\n`;
+}
+
+export interface ReadResult {
+  events: AnyJournalEvent[];
+  /** Bytes after the last complete line: a write cut short by a crash. */
+  tornTailBytes: number;
+  /** Byte length of the complete lines. */
+  validBytes: number;
+}
+
+/** Parse a journal's text. A trailing partial line (crash mid-write) is reported, not thrown. */
+export function parseJournal(text: string): ReadResult {
+  const events: AnyJournalEvent[] = [];
+  let start = 0;
+  let validBytes = 0;
+  while (start < text.length) {
+    const nl = text.indexOf("\n", start);
+    if (nl === -1) break;
+    const line = text.slice(start, nl);
+    start = nl + 1;
+    if (line.length === 0) continue;
+    try {
+      events.push(JSON.parse(line) as AnyJournalEvent);
+    } catch {
+      // A complete line that is not JSON is tampering, not a torn write: keep a placeholder
+      // whose seq can never match, so verify() names this line.
+      events.push({ seq: Number.NaN, ts: "", type: "journal.repaired", data: { droppedBytes: 0 }, prev: "", hash: "" });
+    }
+    validBytes = Buffer.byteLength(text.slice(0, start));
+  }
+  const tornTailBytes = Buffer.byteLength(text) - validBytes;
+  return { events, tornTailBytes, validBytes };
+}
+
+export function readJournal(path: string): ReadResult {
+  return parseJournal(readFileSync(path, "utf8"));
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  events: number;
+  finalHash: string;
+  /** First broken line (1-based) and why, when not ok. */
+  problem?: { line: number; seq: number; message: string };
+}
+
+export function verifyEvents(events: readonly JournalEvent[]): VerifyResult {
+  let prev = GENESIS_HASH;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const fail = (message: string): VerifyResult => ({
+      ok: false,
+      events: events.length,
+      finalHash: events.at(-1)?.hash ?? GENESIS_HASH,
+      problem: { line: i + 1, seq: e.seq, message },
+    });
+    if (e.seq !== i + 1) return fail(`expected seq ${i + 1}, found ${e.seq} (line missing, reordered or not JSON)`);
+    if (e.prev !== prev) return fail("prev does not match the hash of the line before (line removed or altered)");
+    if (hashEvent(e) !== e.hash) return fail("content does not match its hash (line altered)");
+    prev = e.hash;
+  }
+  return { ok: true, events: events.length, finalHash: prev };
+}
+
+/**
+ * Append-only writer. Each append is written and fdatasync'ed before it returns, so the
+ * engine never acts on a fact that could be lost. One writer per journal (the lock sees to it).
+ */
+export class JournalWriter {
+  private fd: number;
+  private seq: number;
+  private prev: string;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    last: JournalEvent | undefined,
+    private readonly clock: () => Date,
+  ) {
+    this.fd = fd;
+    this.seq = last?.seq ?? 0;
+    this.prev = last?.hash ?? GENESIS_HASH;
+  }
+
+  static create(path: string, clock: () => Date = () => new Date()): JournalWriter {
+    const fd = openSync(path, "wx");
+    return new JournalWriter(path, fd, undefined, clock);
+  }
+
+  /** Reopen for appending; a torn tail left by a crash is cut off first and the cut is journaled. */
+  static reopen(path: string, clock: () => Date = () => new Date()): { writer: JournalWriter; read: ReadResult } {
+    const read = readJournal(path);
+    const fd = openSync(path, "r+");
+    if (read.tornTailBytes > 0) {
+      ftruncateSync(fd, read.validBytes);
+      fdatasyncSync(fd);
+    }
+    closeSync(fd);
+    const appendFd = openSync(path, "a");
+    const writer = new JournalWriter(path, appendFd, read.events.at(-1), clock);
+    if (read.tornTailBytes > 0) writer.append("journal.repaired", { droppedBytes: read.tornTailBytes });
+    return { writer, read };
+  }
+
+  append<T extends EventType>(type: T, data: EventData[T], stepId?: string): JournalEvent<T> {
+    const base = { seq: this.seq + 1, ts: this.clock().toISOString(), type, data, prev: this.prev } as Omit<
+      JournalEvent<T>,
+      "hash"
+    >;
+    if (stepId !== undefined) base.stepId = stepId;
+    const event = { ...base, hash: hashEvent(base) } as JournalEvent<T>;
+    writeSync(this.fd, serialize(event));
+    fdatasyncSync(this.fd);
+    this.seq = event.seq;
+    this.prev = event.hash;
+    return event;
+  }
+
+  get lastHash(): string {
+    return this.prev;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
