@@ -99,9 +99,11 @@ describe("PostgresPair: real streaming replication between region A and region B
     await pair.rebuildStandby("B");
     const inRecovery = await pair.server("A").query<{ r: boolean }>("SELECT pg_is_in_recovery() AS r");
     expect(inRecovery[0]?.r).toBe(true);
-    const senders = await pair.server("B").query<{ application_name: string; state: string }>(
-      "SELECT application_name, state FROM pg_stat_replication",
-    );
+    const senders = await pair
+      .server("B")
+      .query<{ application_name: string; state: string }>(
+        "SELECT application_name, state FROM pg_stat_replication",
+      );
     expect(senders).toContainEqual({ application_name: "pg-a", state: "streaming" });
     await pair.server("B").query("INSERT INTO items VALUES (101)");
     await pair.waitForReplication();
