@@ -22,7 +22,11 @@ export interface AwsClientFactory {
    * `secrets-manager`, `route53-recovery-cluster`); the factory imports it on first use.
    * `endpoint` overrides the configured one (ARC cluster endpoints are per call).
    */
-  client<T>(service: string, region: string, options?: { endpoint?: string; requestTimeoutMs?: number }): Promise<T>;
+  client<T>(
+    service: string,
+    region: string,
+    options?: { endpoint?: string; requestTimeoutMs?: number },
+  ): Promise<T>;
 }
 
 export interface ExecutorContext {
@@ -34,7 +38,7 @@ export interface ExecutorContext {
   logger: Logger;
   /** The execution's clock; use it instead of `new Date()` so tests can drive time. */
   now(): Date;
-  /** Directory of the runbook file: relative paths in params resolve against it. */
+  /** The execution's working directory: relative paths in params resolve against it. */
   cwd: string;
   /** Environment for `${{ env.X }}` and child processes (never logged). */
   env: Record<string, string | undefined>;
@@ -64,8 +68,11 @@ export interface ExecutorDefinition<S extends z.ZodType = z.ZodType> {
   params: S;
   /** What `run` will do, for `runbook plan`: what it calls, on what, in which region. */
   describe(params: z.infer<S>): string;
-  /** Read-only: does the end state already hold? Used before acting and on resume. */
-  check?(params: z.infer<S>, ctx: ExecutorContext): Promise<CheckResult>;
+  /**
+   * Read-only: does the end state already hold? Used before acting and on resume.
+   * `undefined` means this step cannot tell (e.g. an exec step without a check command).
+   */
+  check?(params: z.infer<S>, ctx: ExecutorContext): Promise<CheckResult | undefined>;
   run(params: z.infer<S>, ctx: ExecutorContext): Promise<Outputs>;
   /**
    * Safe to call `run` again when a crash left it unknown whether it happened (reads,
@@ -74,7 +81,9 @@ export interface ExecutorDefinition<S extends z.ZodType = z.ZodType> {
   idempotent?: boolean;
 }
 
-export function defineExecutor<S extends z.ZodType>(definition: ExecutorDefinition<S>): ExecutorDefinition<S> {
+export function defineExecutor<S extends z.ZodType>(
+  definition: ExecutorDefinition<S>,
+): ExecutorDefinition<S> {
   return definition;
 }
 
@@ -90,8 +99,10 @@ export class ExecutorError extends Error {
   }
 }
 
-export const retryable = (message: string, cause?: unknown) => new ExecutorError(message, "retryable", { cause });
-export const conflict = (message: string, cause?: unknown) => new ExecutorError(message, "conflict", { cause });
+export const retryable = (message: string, cause?: unknown) =>
+  new ExecutorError(message, "retryable", { cause });
+export const conflict = (message: string, cause?: unknown) =>
+  new ExecutorError(message, "conflict", { cause });
 export const fatal = (message: string, cause?: unknown) => new ExecutorError(message, "fatal", { cause });
 
 const RETRYABLE_CODES = new Set([
@@ -106,7 +117,8 @@ const RETRYABLE_CODES = new Set([
   "UND_ERR_HEADERS_TIMEOUT",
 ]);
 const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|PriorRequestNotComplete/;
-const FATAL_AWS = /AccessDenied|UnauthorizedOperation|NotAuthorized|InvalidClientTokenId|ExpiredToken|Validation/;
+const FATAL_AWS =
+  /AccessDenied|UnauthorizedOperation|NotAuthorized|InvalidClientTokenId|ExpiredToken|Validation/;
 
 /** Classify anything thrown by `run`/`check`: typed executor errors keep their class; others are inferred. */
 export function classifyError(err: unknown): { message: string; class: ErrorClass } {

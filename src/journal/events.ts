@@ -36,6 +36,8 @@ export interface EventData {
     host: string;
     pid: number;
     declaredAt: string;
+    /** Where relative paths in steps resolve: the directory `runbook run` was started in. */
+    workdir: string;
     engineVersion: string;
     /** The validated runbook as data: resume runs exactly what was started, even if the file changed. */
     runbookIr: unknown;
@@ -57,6 +59,8 @@ export interface EventData {
     durationMs: number;
     /** The effect was found already in place by `check`; `run` was not called. */
     alreadyInPlace?: boolean;
+    /** An operator asserted the effect is in place (`resume --assume-done`). */
+    assumedBy?: string;
   };
   "step.failed": {
     attempt: number;
@@ -66,7 +70,8 @@ export interface EventData {
     retryInMs?: number;
   };
   "abort.fired": { criterion: string; reason: string; duringStep?: string };
-  "execution.paused": { reason: "approval"; stepId: string };
+  /** Waiting for a person: approvals, or a decision about a step a crash left in doubt. */
+  "execution.paused": { reason: "approval" | "in-doubt"; stepId: string; message: string };
   "execution.completed": Record<string, never>;
   "execution.failed": { stepId?: string; message: string };
   "execution.aborted": { reason: string; criterion?: string; declinedGate?: string };

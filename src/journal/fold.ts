@@ -34,6 +34,7 @@ export interface StepState {
   gateRequested?: { prompt: string; approvers?: string[]; minApprovals: number; at: string };
   declined?: { by: string; at: string; reason?: string };
   alreadyInPlace?: boolean;
+  assumedBy?: string;
   /** An intent with no outcome: a crash left it unknown whether the side effect happened. */
   inDoubt: boolean;
 }
@@ -49,13 +50,14 @@ export interface ExecutionState {
   inputs: Record<string, string>;
   plan: PlannedStep[];
   operator: string;
+  workdir: string;
   startedAt: string;
   declaredAt: string;
   endedAt?: string;
   status: ExecutionStatus;
   failure?: { stepId?: string; message: string };
   abort?: { reason: string; criterion?: string; declinedGate?: string; at: string; duringStep?: string };
-  pausedAt?: { stepId: string; at: string };
+  pausedAt?: { stepId: string; at: string; reason: "approval" | "in-doubt"; message: string };
   steps: Map<string, StepState>;
   milestones: Record<string, string>;
   measures: Record<string, { value: number; unit: string }>;
@@ -73,6 +75,16 @@ function emptyStep(id: string): StepState {
 
 export function foldEvents(events: Iterable<AnyJournalEvent>): ExecutionState | undefined {
   let s: ExecutionState | undefined;
+  for (const e of events) s = applyEvent(s, e);
+  return s;
+}
+
+/** One step of the fold; the engine uses it to keep a live view of the journal it writes. */
+export function applyEvent(
+  state: ExecutionState | undefined,
+  e: AnyJournalEvent,
+): ExecutionState | undefined {
+  const s = state;
   const step = (id: string | undefined): StepState | undefined => {
     if (!s || id === undefined) return undefined;
     let st = s.steps.get(id);
@@ -82,10 +94,10 @@ export function foldEvents(events: Iterable<AnyJournalEvent>): ExecutionState | 
     }
     return st;
   };
-  for (const e of events) {
+  {
     if (e.type === "execution.started") {
       const d = e.data;
-      s = {
+      return {
         executionId: d.executionId,
         runbook: d.runbook,
         environment: d.environment,
@@ -94,6 +106,7 @@ export function foldEvents(events: Iterable<AnyJournalEvent>): ExecutionState | 
         inputs: d.inputs,
         plan: d.steps,
         operator: d.operator,
+        workdir: d.workdir,
         startedAt: e.ts,
         declaredAt: d.declaredAt,
         status: "running",
@@ -107,9 +120,8 @@ export function foldEvents(events: Iterable<AnyJournalEvent>): ExecutionState | 
         lastHash: e.hash,
         lastEventAt: e.ts,
       };
-      continue;
     }
-    if (!s) continue;
+    if (!s) return s;
     s.lastSeq = e.seq;
     s.lastHash = e.hash;
     s.lastEventAt = e.ts;
@@ -149,7 +161,8 @@ export function foldEvents(events: Iterable<AnyJournalEvent>): ExecutionState | 
         st?.approvals.push({ by: e.data.by, via: e.data.via, at: e.ts });
         break;
       case "gate.declined":
-        if (st) st.declined = { by: e.data.by, at: e.ts, ...(e.data.reason ? { reason: e.data.reason } : {}) };
+        if (st)
+          st.declined = { by: e.data.by, at: e.ts, ...(e.data.reason ? { reason: e.data.reason } : {}) };
         break;
       case "step.intent":
         if (st) {
@@ -172,6 +185,7 @@ export function foldEvents(events: Iterable<AnyJournalEvent>): ExecutionState | 
           st.endedAt = e.ts;
           st.inDoubt = false;
           if (e.data.alreadyInPlace) st.alreadyInPlace = true;
+          if (e.data.assumedBy) st.assumedBy = e.data.assumedBy;
         }
         break;
       case "step.failed":
@@ -192,7 +206,7 @@ export function foldEvents(events: Iterable<AnyJournalEvent>): ExecutionState | 
         break;
       case "execution.paused":
         s.status = "paused";
-        s.pausedAt = { stepId: e.data.stepId, at: e.ts };
+        s.pausedAt = { stepId: e.data.stepId, at: e.ts, reason: e.data.reason, message: e.data.message };
         break;
       case "execution.completed":
         s.status = "completed";

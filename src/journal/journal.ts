@@ -44,7 +44,14 @@ export function parseJournal(text: string): ReadResult {
     } catch {
       // A complete line that is not JSON is tampering, not a torn write: keep a placeholder
       // whose seq can never match, so verify() names this line.
-      events.push({ seq: Number.NaN, ts: "", type: "journal.repaired", data: { droppedBytes: 0 }, prev: "", hash: "" });
+      events.push({
+        seq: Number.NaN,
+        ts: "",
+        type: "journal.repaired",
+        data: { droppedBytes: 0 },
+        prev: "",
+        hash: "",
+      });
     }
     validBytes = Buffer.byteLength(text.slice(0, start));
   }
@@ -74,8 +81,10 @@ export function verifyEvents(events: readonly JournalEvent[]): VerifyResult {
       finalHash: events.at(-1)?.hash ?? GENESIS_HASH,
       problem: { line: i + 1, seq: e.seq, message },
     });
-    if (e.seq !== i + 1) return fail(`expected seq ${i + 1}, found ${e.seq} (line missing, reordered or not JSON)`);
-    if (e.prev !== prev) return fail("prev does not match the hash of the line before (line removed or altered)");
+    if (e.seq !== i + 1)
+      return fail(`expected seq ${i + 1}, found ${e.seq} (line missing, reordered or not JSON)`);
+    if (e.prev !== prev)
+      return fail("prev does not match the hash of the line before (line removed or altered)");
     if (hashEvent(e) !== e.hash) return fail("content does not match its hash (line altered)");
     prev = e.hash;
   }
@@ -108,7 +117,10 @@ export class JournalWriter {
   }
 
   /** Reopen for appending; a torn tail left by a crash is cut off first and the cut is journaled. */
-  static reopen(path: string, clock: () => Date = () => new Date()): { writer: JournalWriter; read: ReadResult } {
+  static reopen(
+    path: string,
+    clock: () => Date = () => new Date(),
+  ): { writer: JournalWriter; events: AnyJournalEvent[] } {
     const read = readJournal(path);
     const fd = openSync(path, "r+");
     if (read.tornTailBytes > 0) {
@@ -118,8 +130,10 @@ export class JournalWriter {
     closeSync(fd);
     const appendFd = openSync(path, "a");
     const writer = new JournalWriter(path, appendFd, read.events.at(-1), clock);
-    if (read.tornTailBytes > 0) writer.append("journal.repaired", { droppedBytes: read.tornTailBytes });
-    return { writer, read };
+    const events = [...read.events];
+    if (read.tornTailBytes > 0)
+      events.push(writer.append("journal.repaired", { droppedBytes: read.tornTailBytes }) as AnyJournalEvent);
+    return { writer, events };
   }
 
   append<T extends EventType>(type: T, data: EventData[T], stepId?: string): JournalEvent<T> {

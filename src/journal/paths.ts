@@ -33,6 +33,9 @@ export function lockPath(home: string, runbookName: string): string {
 
 /** Sortable by start time, readable, and unique enough for one machine: `<runbook>-20261127T070102Z-a1b2`. */
 export function newExecutionId(runbookName: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `${runbookName}-${stamp}-${randomBytes(2).toString("hex")}`;
 }

@@ -1,0 +1,149 @@
+import { Command, CommanderError } from "commander";
+import type { CommandIO } from "./commands/io.js";
+import { ExitCode, RunbookError } from "./errors.js";
+
+declare const __RUNBOOK_VERSION__: string;
+
+/**
+ * The only file that touches `process`: it registers commands (each imported only when
+ * invoked, so `--version` stays fast), and maps typed errors to exit codes in one place.
+ */
+
+const io: CommandIO = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  cwd: process.cwd(),
+  env: process.env,
+  isTTY: Boolean(process.stdout.isTTY),
+  color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+};
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+let exitCode: number = ExitCode.completed;
+const done = (code: number) => {
+  exitCode = code;
+};
+
+const program = new Command("runbook")
+  .description("Failover and failback runbooks for multi-region AWS systems: plan, run, resume, prove.")
+  .version(typeof __RUNBOOK_VERSION__ === "string" ? __RUNBOOK_VERSION__ : "dev", "-V, --version")
+  .showHelpAfterError("(run with --help for usage)")
+  .addHelpText(
+    "after",
+    `
+Exit codes: 0 completed, 1 failed, 2 invalid runbook or usage, 3 aborted,
+            4 lock held, 5 approval needed, 6 journal tampered.
+Executions live in $RUNBOOK_HOME (default ./.runbook). Docs: README.md`,
+  );
+
+program
+  .command("validate")
+  .description("Check runbooks; every problem is reported as file:line:col")
+  .argument("[files...]", "runbook files (default: runbooks/*.yaml)")
+  .action(async (files: string[]) =>
+    done(await (await import("./commands/validate.js")).validateCommand(files, io)),
+  );
+
+program
+  .command("plan")
+  .description("Show what a run would do, step by step, without touching anything")
+  .argument("<runbook>", "a name in runbooks/ or a file path")
+  .option("-i, --input <name=value>", "set an input (repeatable)", collect, [])
+  .option("--json", "machine-readable plan")
+  .action(async (runbook: string, opts) =>
+    done(await (await import("./commands/plan.js")).planCommand(runbook, opts, io)),
+  );
+
+program
+  .command("run")
+  .description("Run a runbook; gates need --approve, a terminal, or `runbook approve`")
+  .argument("<runbook>", "a name in runbooks/ or a file path")
+  .option("-i, --input <name=value>", "set an input (repeatable)", collect, [])
+  .option("--approve", "approve every gate as yourself (recorded with your identity)")
+  .option("--declared-at <iso>", "when the incident was declared (RTO clock start; default: now)")
+  .option("--json", "one JSON event per line on stdout")
+  .action(async (runbook: string, opts) =>
+    done(await (await import("./commands/run.js")).runCommand(runbook, opts, io)),
+  );
+
+program
+  .command("resume")
+  .description("Continue an interrupted, paused or failed execution from its journal")
+  .argument("<execution-id>")
+  .option("--approve", "approve remaining gates as yourself")
+  .option("--rerun <step>", "run again a step a crash left in doubt (repeatable)", collect, [])
+  .option("--assume-done <step>", "state that a step a crash left in doubt is done (repeatable)", collect, [])
+  .option("-i, --input <name=value>", "values of secret inputs, which journals never keep", collect, [])
+  .option("--json", "one JSON event per line on stdout")
+  .action(async (id: string, opts) =>
+    done(await (await import("./commands/resume.js")).resumeCommand(id, opts, io)),
+  );
+
+program
+  .command("approve")
+  .description("Approve (or decline) a gate of an execution, from any shell")
+  .argument("<execution-id>")
+  .option("--step <id>", "the gate's step (default: the one waiting)")
+  .option("--decline", "decline instead: the runbook aborts")
+  .option("--reason <text>", "why (kept in the journal)")
+  .action(async (id: string, opts) =>
+    done(await (await import("./commands/approve.js")).approveCommand(id, opts, io)),
+  );
+
+program
+  .command("status")
+  .description("Where an execution stands: steps, gates, RTO against the objective")
+  .argument("<execution-id>")
+  .option("--json", "machine-readable status")
+  .action(async (id: string, opts) =>
+    done(await (await import("./commands/status.js")).statusCommand(id, opts, io)),
+  );
+
+program
+  .command("list")
+  .description("Executions, newest first")
+  .option("--runbook <name>", "only this runbook's executions")
+  .option("--json", "machine-readable list")
+  .action(async (opts) => done(await (await import("./commands/list.js")).listCommand(opts, io)));
+
+program
+  .command("graph")
+  .description("The runbook's flow as a Mermaid flowchart")
+  .argument("<runbook>", "a name in runbooks/ or a file path")
+  .action(async (runbook: string) =>
+    done(await (await import("./commands/graph.js")).graphCommand(runbook, io)),
+  );
+
+program
+  .command("verify")
+  .description("Check an execution journal's hash chain; exit 6 on any tampering")
+  .argument("<execution-id>")
+  .action(async (id: string) => done(await (await import("./commands/verify.js")).verifyCommand(id, io)));
+
+program.exitOverride();
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; real usage errors are 2.
+      return err.exitCode === 0 ? 0 : ExitCode.invalid;
+    }
+    if (err instanceof RunbookError) {
+      io.stderr.write(`${err.name === "ValidationError" ? "" : "error: "}${err.message}\n`);
+      if (err.hint) io.stderr.write(`${err.hint}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(
+      `internal error (a bug in runbook, not in your runbook): ${(err as Error)?.stack ?? String(err)}\n`,
+    );
+    return ExitCode.internal;
+  }
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});

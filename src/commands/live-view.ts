@@ -1,0 +1,83 @@
+import { createInterface } from "node:readline/promises";
+import type { PromptAnswer } from "../engine/approvals.js";
+import type { AnyJournalEvent } from "../journal/events.js";
+import { applyEvent, type ExecutionState } from "../journal/fold.js";
+import type { CommandIO } from "./io.js";
+import { renderStatus } from "./status-view.js";
+
+/**
+ * What the operator sees while a run goes on. On a terminal: the step list redrawn in
+ * place with the RTO clock; otherwise (or with --json): one JSON journal event per line.
+ */
+export class RunOutput {
+  private state: ExecutionState | undefined;
+  private drawn = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private prompting = false;
+  readonly live: boolean;
+
+  constructor(
+    private readonly io: CommandIO,
+    json: boolean,
+  ) {
+    this.live = io.isTTY && !json;
+  }
+
+  get executionId(): string | undefined {
+    return this.state?.executionId;
+  }
+
+  onEvent = (e: AnyJournalEvent): void => {
+    this.state = applyEvent(this.state, e);
+    if (!this.live) {
+      this.io.stdout.write(`${JSON.stringify(e)}\n`);
+      return;
+    }
+    this.timer ??= setInterval(() => this.draw(), 500).unref();
+    this.draw();
+  };
+
+  /** Seed with an existing journal (resume), without echoing its old events. */
+  seed(events: AnyJournalEvent[]): void {
+    for (const e of events) this.state = applyEvent(this.state, e);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.live) this.draw(true);
+  }
+
+  /** Ask the operator on the terminal; the live view holds still meanwhile. */
+  prompt = async (
+    q: { stepId: string; prompt: string; have: string[]; needed: number },
+    signal: AbortSignal,
+  ): Promise<PromptAnswer> => {
+    this.prompting = true;
+    this.drawn = 0;
+    const rl = createInterface({ input: this.io.stdin, output: this.io.stdout });
+    try {
+      const have = q.have.length ? ` (approved so far by ${q.have.join(", ")}; ${q.needed} needed)` : "";
+      const answer = await rl.question(`\nGate ${q.stepId}: ${q.prompt}${have}\nApprove? [y/N] `, { signal });
+      return /^y(es)?$/i.test(answer.trim()) ? "approve" : "decline";
+    } finally {
+      rl.close();
+      this.prompting = false;
+    }
+  };
+
+  private draw(final = false): void {
+    if (!this.state || this.prompting) return;
+    const lines = renderStatus(this.state, new Date(), {
+      color: this.io.color,
+      ...(final ? {} : { live: "running" }),
+    });
+    let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : "";
+    for (const line of lines) out += `\x1b[2K${line}\n`;
+    // Clear what a longer previous frame left below.
+    for (let i = lines.length; i < this.drawn; i++) out += "\x1b[2K\n";
+    if (this.drawn > lines.length) out += `\x1b[${this.drawn - lines.length}A`;
+    this.io.stdout.write(out);
+    this.drawn = lines.length;
+  }
+}

@@ -1,0 +1,54 @@
+import { resumeExecution } from "../engine/engine.js";
+import { resolveIdentity } from "../engine/identity.js";
+import { parseInputPairs } from "../language/inputs.js";
+import { homeOf, loadExecution } from "./executions.js";
+import { type CommandIO, writeLine } from "./io.js";
+import { RunOutput } from "./live-view.js";
+import { settle } from "./outcome.js";
+
+export interface ResumeOptions {
+  approve?: boolean;
+  rerun?: string[];
+  assumeDone?: string[];
+  input?: string[];
+  json?: boolean;
+}
+
+export async function resumeCommand(id: string, opts: ResumeOptions, io: CommandIO): Promise<number> {
+  const before = loadExecution(io, id);
+  if (before.state.status === "completed" || before.state.status === "aborted") {
+    writeLine(io.stdout, `${id} already ${before.state.status}; nothing to resume.`);
+    return settle({ executionId: id, status: before.state.status, state: before.state }, io, true);
+  }
+  const operator = await resolveIdentity(io.env);
+  const out = new RunOutput(io, Boolean(opts.json));
+  out.seed(before.events);
+  try {
+    const outcome = await resumeExecution(
+      id,
+      {
+        rerun: opts.rerun ?? [],
+        assumeDone: opts.assumeDone ?? [],
+        secretInputs: parseInputPairs(opts.input ?? []),
+      },
+      {
+        home: homeOf(io),
+        workdir: io.cwd,
+        env: io.env,
+        operator,
+        autoApprove: Boolean(opts.approve),
+        onEvent: out.onEvent,
+        ...(out.live ? { prompt: out.prompt } : {}),
+        onWaiting: (stepId, have, needed) =>
+          writeLine(
+            io.stderr,
+            `waiting at gate ${stepId}: ${have.length}/${needed} approvals; another approver runs: runbook approve ${id} --step ${stepId}`,
+          ),
+      },
+    );
+    out.stop();
+    return settle(outcome, io, !out.live);
+  } finally {
+    out.stop();
+  }
+}

@@ -1,0 +1,53 @@
+import { startExecution } from "../engine/engine.js";
+import { resolveIdentity } from "../engine/identity.js";
+import { UsageError } from "../errors.js";
+import { parseInputPairs, resolveInputs } from "../language/inputs.js";
+import { loadRunbook } from "../language/load.js";
+import { homeOf } from "./executions.js";
+import { type CommandIO, writeLine } from "./io.js";
+import { RunOutput } from "./live-view.js";
+import { settle } from "./outcome.js";
+
+export interface RunOptions {
+  input?: string[];
+  approve?: boolean;
+  declaredAt?: string;
+  json?: boolean;
+}
+
+export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): Promise<number> {
+  const runbook = loadRunbook(arg, io.cwd);
+  const inputs = resolveInputs(runbook, parseInputPairs(opts.input ?? []));
+  let declaredAt: Date | undefined;
+  if (opts.declaredAt) {
+    declaredAt = new Date(opts.declaredAt);
+    if (Number.isNaN(declaredAt.getTime()))
+      throw new UsageError(`--declared-at: not an ISO-8601 time: ${opts.declaredAt}`);
+  }
+  const operator = await resolveIdentity(io.env);
+  const out = new RunOutput(io, Boolean(opts.json));
+  try {
+    const outcome = await startExecution(
+      runbook,
+      { inputs, ...(declaredAt ? { declaredAt } : {}) },
+      {
+        home: homeOf(io),
+        workdir: io.cwd,
+        env: io.env,
+        operator,
+        autoApprove: Boolean(opts.approve),
+        onEvent: out.onEvent,
+        ...(out.live ? { prompt: out.prompt } : {}),
+        onWaiting: (stepId, have, needed) =>
+          writeLine(
+            io.stderr,
+            `waiting at gate ${stepId}: ${have.length}/${needed} approvals (${have.join(", ") || "none"}); another approver runs: runbook approve ${out.executionId} --step ${stepId}`,
+          ),
+      },
+    );
+    out.stop();
+    return settle(outcome, io, !out.live);
+  } finally {
+    out.stop();
+  }
+}

@@ -1,0 +1,114 @@
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import { LockHeldError, type LockHolder } from "../errors.js";
+import { lockPath } from "../journal/paths.js";
+
+/**
+ * One execution per runbook at a time. The lock file names its holder; a holder that is
+ * no longer alive on this host is stale and may be taken over (the caller journals it).
+ * The holder's process start time guards against a recycled pid looking alive.
+ */
+
+export interface HeldLock {
+  holder: LockHolder;
+  /** The dead holder this lock replaced, if any. */
+  tookOverFrom?: LockHolder;
+  release(): void;
+}
+
+interface LockFile extends LockHolder {
+  pidStartTime?: string;
+}
+
+export function acquireLock(home: string, runbook: string, executionId: string, now: Date): HeldLock {
+  const path = lockPath(home, runbook);
+  mkdirSync(dirname(path), { recursive: true });
+  const mine: LockFile = {
+    pid: process.pid,
+    host: hostname(),
+    executionId,
+    since: now.toISOString(),
+    ...(processStartTime(process.pid) ? { pidStartTime: processStartTime(process.pid) } : {}),
+  };
+  let tookOverFrom: LockHolder | undefined;
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, JSON.stringify(mine));
+      closeSync(fd);
+      return {
+        holder: mine,
+        ...(tookOverFrom ? { tookOverFrom } : {}),
+        release: () => releaseIfMine(path, mine),
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const current = readHolder(path);
+    if (current && isAlive(current)) throw new LockHeldError(runbook, strip(current));
+    // Stale: move it aside atomically so two takers cannot both win, then retry the create.
+    try {
+      renameSync(path, `${path}.stale-${process.pid}`);
+      unlinkSync(`${path}.stale-${process.pid}`);
+      if (current) tookOverFrom = strip(current);
+    } catch {
+      // Someone else took it over first; the next round sees their lock.
+    }
+  }
+  const current = readHolder(path);
+  throw new LockHeldError(
+    runbook,
+    current ? strip(current) : { pid: 0, host: "?", executionId: "?", since: "?" },
+  );
+}
+
+export function readLock(home: string, runbook: string): (LockHolder & { alive: boolean }) | undefined {
+  const current = readHolder(lockPath(home, runbook));
+  return current ? { ...strip(current), alive: isAlive(current) } : undefined;
+}
+
+function strip(l: LockFile): LockHolder {
+  return { pid: l.pid, host: l.host, executionId: l.executionId, since: l.since };
+}
+
+function readHolder(path: string): LockFile | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as LockFile;
+  } catch {
+    return undefined; // missing, or half-written by a process killed mid-write: treated as stale
+  }
+}
+
+function releaseIfMine(path: string, mine: LockFile): void {
+  const current = readHolder(path);
+  if (current && current.pid === mine.pid && current.executionId === mine.executionId) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function isAlive(l: LockFile): boolean {
+  // Another host's process cannot be checked from here; only a human can say it is dead.
+  if (l.host !== hostname()) return true;
+  try {
+    process.kill(l.pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  const started = processStartTime(l.pid);
+  return !(l.pidStartTime && started && started !== l.pidStartTime);
+}
+
+/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot (Linux only). */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Secret values never reach journals, logs or reports. Values are registered when they
+ * become known (secret inputs, credential variables, env values a runbook reads) and every
+ * string on its way to the journal or a log is scrubbed.
+ */
+
+const SENSITIVE_NAME = /(secret|password|passwd|token|credential|private.?key|api.?key|session)/i;
+const ALWAYS_SECRET_ENV = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+export const MASK = "***";
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  addSecret(value: string | undefined): void {
+    // Very short values would mask ordinary words; they are not credentials anyway.
+    if (value && value.length >= 4) this.secrets.add(value);
+  }
+
+  addSensitiveEnv(env: Record<string, string | undefined>): void {
+    for (const [name, value] of Object.entries(env)) {
+      if (ALWAYS_SECRET_ENV.includes(name) || SENSITIVE_NAME.test(name)) this.addSecret(value);
+    }
+  }
+
+  string(s: string): string {
+    let out = s;
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
+    return out;
+  }
+
+  /** A deep copy with secret values masked and sensitive-named fields blanked. */
+  value<T>(v: T): T {
+    return this.walk(v) as T;
+  }
+
+  private walk(v: unknown, key?: string): unknown {
+    if (typeof v === "string")
+      return key && SENSITIVE_NAME.test(key) && !v.includes("${{") ? MASK : this.string(v);
+    if (Array.isArray(v)) return v.map((x) => this.walk(x));
+    if (v && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.walk(x, k)]));
+    }
+    return v;
+  }
+}

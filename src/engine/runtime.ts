@@ -1,0 +1,95 @@
+import type { Logger } from "pino";
+import type { AwsClientFactory, ExecutorDefinition } from "../executor.js";
+import type { AnyJournalEvent, EventData, EventType } from "../journal/events.js";
+import { applyEvent, type ExecutionState } from "../journal/fold.js";
+import type { JournalWriter } from "../journal/journal.js";
+import type { Scope } from "../language/expressions.js";
+import type { ExecutorStepIR, ParallelStepIR, Runbook } from "../language/runbook.js";
+import type { AbortWatcher } from "./abort-watcher.js";
+import type { GateKeeper } from "./approvals.js";
+import type { Redactor } from "./redact.js";
+
+/**
+ * What one engine process knows while it drives an execution. Execution state is not kept
+ * here: `live` is the fold of the journal this process reads and appends, nothing more.
+ */
+export class Runtime {
+  live: ExecutionState;
+  readonly stepsById = new Map<string, ExecutorStepIR | ParallelStepIR>();
+  readonly onAbortIds: Set<string>;
+  /** Attempts made by this process, per step: the retry budget restarts on resume. */
+  readonly attemptsThisRun = new Map<string, number>();
+  /** Steps whose intent is journaled and whose outcome is not yet. */
+  readonly openIntents = new Map<string, number>();
+  /** The delay chosen for a step's next retry, journaled with its failure. */
+  readonly nextBackoffMs = new Map<string, number>();
+  /** Steps the operator asked to run again although a crash left them in doubt. */
+  readonly rerun: Set<string>;
+  /** Why the run is failing, for the terminal event. */
+  failure?: { stepId: string; message: string };
+
+  constructor(
+    readonly runbook: Runbook,
+    readonly executionId: string,
+    private readonly journal: JournalWriter,
+    initial: ExecutionState,
+    readonly deps: {
+      registry: ReadonlyMap<string, ExecutorDefinition>;
+      inputs: Record<string, string>;
+      env: Record<string, string | undefined>;
+      redactor: Redactor;
+      logger: Logger;
+      aws: AwsClientFactory;
+      clock: () => Date;
+      random: () => number;
+      workdir: string;
+      onEvent?: (e: AnyJournalEvent) => void;
+      rerun?: string[];
+    },
+    public gates?: GateKeeper,
+    public watcher?: AbortWatcher,
+  ) {
+    this.live = initial;
+    for (const s of runbook.steps) {
+      this.stepsById.set(s.id, s);
+      if (s.kind === "parallel") for (const c of s.children) this.stepsById.set(c.id, c);
+    }
+    for (const s of runbook.onAbort) this.stepsById.set(s.id, s);
+    this.onAbortIds = new Set(runbook.onAbort.map((s) => s.id));
+    this.rerun = new Set(deps.rerun ?? []);
+  }
+
+  /** Journal first (fsync), then fold it into the live view, then tell observers. */
+  record<T extends EventType>(type: T, data: EventData[T], stepId?: string): void {
+    const event = this.journal.append(type, this.deps.redactor.value(data), stepId) as AnyJournalEvent;
+    this.live = applyEvent(this.live, event)!;
+    this.deps.onEvent?.(event);
+  }
+
+  executorStep(stepId: string): ExecutorStepIR {
+    const s = this.stepsById.get(stepId);
+    if (s?.kind !== "executor") throw new Error(`internal: ${stepId} is not an executor step`);
+    return s;
+  }
+
+  scope(): Scope {
+    const steps: Scope["steps"] = {};
+    for (const [id, st] of this.live.steps) if (st.outputs) steps[id] = { outputs: st.outputs };
+    return { inputs: this.deps.inputs, steps, env: this.deps.env };
+  }
+
+  /** The journal attempt number of the attempt now starting. */
+  attemptNumber(stepId: string): number {
+    return (this.live.steps.get(stepId)?.attempts ?? 0) + 1;
+  }
+
+  pointOfNoReturnPassed(): boolean {
+    return [...this.stepsById.values()].some(
+      (s) => s.kind === "executor" && s.pointOfNoReturn && (this.live.steps.get(s.id)?.attempts ?? 0) > 0,
+    );
+  }
+
+  now(): Date {
+    return this.deps.clock();
+  }
+}

@@ -1,0 +1,340 @@
+import { createHash } from "node:crypto";
+import { basename, dirname, extname } from "node:path";
+import { z } from "zod";
+import { type Diagnostic, ValidationError } from "../errors.js";
+import type { ExecutorDefinition } from "../executor.js";
+import { parseDuration } from "./duration.js";
+import { collectRefs, type ExpressionError, findTemplates, parseTemplate } from "./expressions.js";
+import { issuesToDiagnostics } from "./issues.js";
+import {
+  type AbortCriterionIR,
+  type ApprovalSpec,
+  type ExecutorStepIR,
+  type InputIR,
+  NO_RETRY,
+  type Runbook,
+  type StepIR,
+} from "./runbook.js";
+import {
+  type AbortCriterion,
+  ExecutorStep,
+  type ExecutorStepDoc,
+  ParallelStep,
+  RunbookDocument,
+} from "./schema.js";
+import { keysAt } from "./schema-keys.js";
+import { type Path, SourceMap } from "./source-map.js";
+
+// Steps are validated one by one (block or executor step by shape) for clear messages
+// instead of a union's "no option matched".
+const TopLevel = RunbookDocument.extend({ steps: z.array(z.unknown()).min(1) });
+
+type Registry = ReadonlyMap<string, ExecutorDefinition>;
+
+/** Parse and validate runbook text. Every problem is reported at once; nothing is half-accepted. */
+export function validateRunbook(text: string, file: string, registry: Registry): Runbook {
+  const map = new SourceMap(file, text);
+  const syntax = map.syntaxErrors();
+  if (syntax.length > 0) throw new ValidationError(syntax);
+  const diagnostics: Diagnostic[] = [];
+  const js = map.doc.toJS() as unknown;
+  const top = TopLevel.safeParse(js);
+  if (!top.success) {
+    diagnostics.push(...issuesToDiagnostics(top.error.issues, map, [], (p) => keysAt(RunbookDocument, p)));
+  }
+  const raw = (js && typeof js === "object" ? js : {}) as Record<string, unknown>;
+  const steps = Array.isArray(raw.steps) ? raw.steps : [];
+  const parsedSteps: (z.infer<typeof ParallelStep> | ExecutorStepDoc | undefined)[] = steps.map((step, i) => {
+    const schema = step && typeof step === "object" && "parallel" in step ? ParallelStep : ExecutorStep;
+    const r = schema.safeParse(step);
+    if (r.success) return r.data;
+    diagnostics.push(...issuesToDiagnostics(r.error.issues, map, ["steps", i], (p) => keysAt(schema, p)));
+    return undefined;
+  });
+  if (diagnostics.length > 0 || !top.success) throw new ValidationError(sortDiagnostics(diagnostics));
+  const doc = top.data;
+  const ctx = new Checker(map, registry, diagnostics);
+  const runbook = ctx.build(doc, parsedSteps as (z.infer<typeof ParallelStep> | ExecutorStepDoc)[], text);
+  if (diagnostics.length > 0) throw new ValidationError(sortDiagnostics(diagnostics));
+  return runbook;
+}
+
+function sortDiagnostics(d: Diagnostic[]): Diagnostic[] {
+  return d.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+class Checker {
+  private readonly seenIds = new Map<string, Path>();
+
+  constructor(
+    private readonly map: SourceMap,
+    private readonly registry: Registry,
+    private readonly out: Diagnostic[],
+  ) {}
+
+  private report(path: Path, message: string, key = false): void {
+    this.out.push(this.map.diagnostic(path, message, { key }));
+  }
+
+  build(
+    doc: Omit<RunbookDocument, "steps">,
+    steps: (z.infer<typeof ParallelStep> | ExecutorStepDoc)[],
+    text: string,
+  ): Runbook {
+    const file = this.map.file;
+    const expectedName = basename(file, extname(file));
+    if (doc.metadata.name !== expectedName) {
+      this.report(
+        ["metadata", "name"],
+        `metadata.name "${doc.metadata.name}" must equal the file name "${expectedName}"`,
+      );
+    }
+    const inputs: Record<string, InputIR> = {};
+    for (const [name, spec] of Object.entries(doc.inputs ?? {})) {
+      inputs[name] = {
+        required: spec.required ?? false,
+        secret: spec.secret ?? false,
+        ...(spec.description ? { description: spec.description } : {}),
+        ...(spec.default !== undefined ? { default: String(spec.default) } : {}),
+        ...(spec.enum ? { enum: spec.enum } : {}),
+      };
+      if (spec.enum && spec.default !== undefined && !spec.enum.includes(String(spec.default))) {
+        this.report(
+          ["inputs", name, "default"],
+          `default "${spec.default}" is not one of ${spec.enum.join(", ")}`,
+        );
+      }
+    }
+    const done = new Set<string>();
+    const allIds = new Set<string>();
+    const stepIrs: StepIR[] = [];
+    steps.forEach((s, i) => {
+      const path = ["steps", i];
+      this.claimId(s.id, [...path, "id"]);
+      allIds.add(s.id);
+      if ("parallel" in s) {
+        const children = s.parallel.map((c, j) => {
+          this.claimId(c.id, [...path, "parallel", j, "id"]);
+          allIds.add(c.id);
+          // Siblings run at the same time: none may read another's outputs.
+          return this.executorStep(c, [...path, "parallel", j], inputs, done, "main", s.id);
+        });
+        this.checkTemplates(s.when, [...path, "when"], inputs, done, true);
+        stepIrs.push({
+          kind: "parallel",
+          id: s.id,
+          children,
+          ...(s.name ? { name: s.name } : {}),
+          ...(s.milestone ? { milestone: s.milestone } : {}),
+          ...(s.when ? { when: s.when } : {}),
+          ...this.approval(s.approval, s.name ?? s.id),
+        });
+        for (const c of children) done.add(c.id);
+      } else {
+        stepIrs.push(this.executorStep(s, path, inputs, done, "main"));
+      }
+      done.add(s.id);
+    });
+    const onAbort = (doc.onAbort ?? []).map((s, i) => {
+      this.claimId(s.id, ["onAbort", i, "id"]);
+      return this.executorStep(s, ["onAbort", i], inputs, done, "onAbort");
+    });
+    const abort = (doc.abort ?? []).map((a, i) => this.abortCriterion(a, ["abort", i], inputs, allIds));
+    const usesMilestones = steps.some(
+      (s) => s.milestone || ("parallel" in s && s.parallel.some((c) => c.milestone)),
+    );
+    if (!doc.objectives && (usesMilestones || /failover|failback/.test(doc.metadata.name))) {
+      this.report(
+        ["metadata"],
+        "a failover runbook must declare objectives: { rto: <duration>, rpo: <duration> }",
+      );
+    }
+    const objectives = {
+      ...(doc.objectives
+        ? { rtoMs: parseDuration(doc.objectives.rto)!, rpoMs: parseDuration(doc.objectives.rpo)! }
+        : {}),
+    };
+    return {
+      name: doc.metadata.name,
+      environment: doc.metadata.environment,
+      file,
+      dir: dirname(file),
+      sourceSha256: createHash("sha256").update(text).digest("hex"),
+      objectives,
+      inputs,
+      abort,
+      steps: stepIrs,
+      onAbort,
+      ...(doc.metadata.description ? { description: doc.metadata.description } : {}),
+      ...(doc.metadata.accounts ? { accounts: doc.metadata.accounts } : {}),
+    };
+  }
+
+  private claimId(id: string, path: Path): void {
+    const first = this.seenIds.get(id);
+    if (first) {
+      const at = this.map.at(first);
+      this.report(path, `duplicate step id "${id}" (first used at line ${at.line})`);
+    } else this.seenIds.set(id, path);
+  }
+
+  private approval(a: ExecutorStepDoc["approval"], title: string): { approval?: ApprovalSpec } {
+    if (!a) return {};
+    const spec = a === true ? {} : a;
+    return {
+      approval: {
+        prompt: spec.prompt ?? `Proceed with "${title}"?`,
+        minApprovals: spec.minApprovals ?? 1,
+        ...(spec.approvers ? { approvers: spec.approvers } : {}),
+      },
+    };
+  }
+
+  private executorStep(
+    s: ExecutorStepDoc,
+    path: Path,
+    inputs: Record<string, InputIR>,
+    done: ReadonlySet<string>,
+    phase: "main" | "onAbort",
+    parent?: string,
+  ): ExecutorStepIR {
+    const params: Record<string, unknown> = { ...(s.with ?? {}) };
+    if (s.check) {
+      if (s.type !== "exec")
+        this.report([...path, "check"], `"check" is for exec steps; ${s.type} has its own check`, true);
+      else params.check = s.check;
+    }
+    this.checkParams(s.type, params, path, s.check ? ["check"] : []);
+    // onAbort steps may read any main step's outputs (those that ran); main steps only earlier ones.
+    this.checkTemplates(params, [...path, "with"], inputs, done, phase === "main");
+    this.checkTemplates(s.when, [...path, "when"], inputs, done, phase === "main");
+    if (phase === "onAbort" && s.pointOfNoReturn)
+      this.report([...path, "pointOfNoReturn"], "onAbort steps cannot be a point of no return", true);
+    if (phase === "main" && s.always) this.report([...path, "always"], `"always" is for onAbort steps`, true);
+    if (
+      s.approval &&
+      typeof s.approval === "object" &&
+      s.approval.approvers &&
+      (s.approval.minApprovals ?? 1) > s.approval.approvers.length
+    ) {
+      this.report([...path, "approval", "minApprovals"], "minApprovals is more than the number of approvers");
+    }
+    if (
+      s.type === "approval" &&
+      Array.isArray(params.approvers) &&
+      Number(params.minApprovals ?? 1) > params.approvers.length
+    ) {
+      this.report([...path, "with", "minApprovals"], "minApprovals is more than the number of approvers");
+    }
+    const retry = s.retry
+      ? {
+          attempts: s.retry.attempts,
+          backoffMs: parseDuration(s.retry.backoff ?? "1s")!,
+          maxBackoffMs: parseDuration(s.retry.maxBackoff ?? "1m")!,
+        }
+      : NO_RETRY;
+    return {
+      kind: "executor",
+      id: s.id,
+      type: s.type,
+      with: params,
+      retry,
+      pointOfNoReturn: s.pointOfNoReturn ?? false,
+      always: s.always ?? false,
+      ...(s.name ? { name: s.name } : {}),
+      ...(s.timeout ? { timeoutMs: parseDuration(s.timeout)! } : {}),
+      ...(s.milestone ? { milestone: s.milestone } : {}),
+      ...(s.when ? { when: s.when } : {}),
+      ...(parent ? { parent } : {}),
+      ...this.approval(s.approval, s.name ?? s.id),
+    };
+  }
+
+  /** Params against the executor's own schema; values that are templates are checked once rendered. */
+  private checkParams(type: string, params: Record<string, unknown>, path: Path, stepLevel: string[]): void {
+    const executor = this.registry.get(type);
+    if (!executor) {
+      const known = [...this.registry.keys()].sort().join(", ");
+      this.report([...path, "type"], `unknown executor type "${type}" (known: ${known})`);
+      return;
+    }
+    const r = executor.params.safeParse(params);
+    if (r.success) return;
+    const templated = findTemplates(params).map((t) => t.path.join("."));
+    const issues = r.error.issues.filter((i) => !templated.some((t) => i.path.join(".").startsWith(t)));
+    for (const issue of issues) {
+      const base = stepLevel.includes(String(issue.path[0])) ? path : [...path, "with"];
+      const found = issuesToDiagnostics([issue], this.map, base, (p) =>
+        keysAt(executor.params, p.slice(base.length)),
+      );
+      this.out.push(...found.map((d) => ({ ...d, message: `${type}: ${d.message}` })));
+    }
+  }
+
+  private checkTemplates(
+    value: unknown,
+    path: Path,
+    inputs: Record<string, InputIR>,
+    done: ReadonlySet<string>,
+    orderMatters: boolean,
+    allowSteps = true,
+  ): void {
+    for (const t of findTemplates(value)) {
+      const where = [...path, ...t.path];
+      let parts: ReturnType<typeof parseTemplate>;
+      try {
+        parts = parseTemplate(t.text);
+      } catch (err) {
+        this.report(where, `bad expression: ${(err as ExpressionError).message}`);
+        continue;
+      }
+      for (const part of parts) {
+        if (!("expr" in part)) continue;
+        for (const ref of collectRefs(part.expr)) {
+          const [root, name, kind] = ref;
+          if (root === "inputs" && (name === undefined || !(name in inputs))) {
+            this.report(where, `unknown input "${name ?? ""}"${hint(Object.keys(inputs), "inputs")}`);
+          } else if (root === "steps") {
+            if (!allowSteps) this.report(where, "abort probes can only use inputs and env");
+            else if (!name || kind !== "outputs" || ref.length < 4) {
+              this.report(where, `a step reference is steps.<id>.outputs.<key>, not "${ref.join(".")}"`);
+            } else if (!this.seenIds.has(name)) this.report(where, `unknown step "${name}"`);
+            else if (orderMatters && !done.has(name)) {
+              this.report(
+                where,
+                `step "${name}" does not finish before this one; only earlier steps' outputs can be used`,
+              );
+            }
+          } else if (root === "env" && !name) this.report(where, "env needs a variable name: env.NAME");
+        }
+      }
+    }
+  }
+
+  private abortCriterion(
+    a: z.infer<typeof AbortCriterion>,
+    path: Path,
+    inputs: Record<string, InputIR>,
+    allIds: ReadonlySet<string>,
+  ): AbortCriterionIR {
+    this.claimId(a.id, [...path, "id"]);
+    const params = a.probe.with ?? {};
+    this.checkParams(a.probe.type, params, [...path, "probe"], []);
+    this.checkTemplates(params, [...path, "probe", "with"], inputs, new Set(), false, false);
+    a.during?.forEach((id, i) => {
+      if (!allIds.has(id)) this.report([...path, "during", i], `"during" names unknown step "${id}"`);
+    });
+    return {
+      id: a.id,
+      probe: { type: a.probe.type, with: params },
+      everyMs: parseDuration(a.every ?? "10s")!,
+      failures: a.failures ?? 1,
+      ...(a.description ? { description: a.description } : {}),
+      ...(a.during ? { during: a.during } : {}),
+    };
+  }
+}
+
+function hint(names: string[], what: string): string {
+  return names.length ? ` (declared ${what}: ${names.join(", ")})` : ` (no ${what} are declared)`;
+}
