@@ -1,0 +1,130 @@
+import type { AnyJournalEvent, PlannedStep } from "../journal/events.js";
+import { foldEvents } from "../journal/fold.js";
+import { type ReadResult, verifyEvents } from "../journal/journal.js";
+import { EventDescriber } from "./describe-event.js";
+import { summarize } from "./objectives.js";
+import { isNotJsonPlaceholder } from "./read-journal.js";
+import { buildStepSpans } from "./step-spans.js";
+import {
+  type Integrity,
+  type Milestone,
+  type Outcome,
+  TIMELINE_SCHEMA_VERSION,
+  type Timeline,
+  type TimelineEntry,
+} from "./timeline-model.js";
+
+/** The journal holds no `execution.started` event: there is nothing to draw a timeline of. */
+export class NotAnExecutionJournalError extends Error {}
+
+/**
+ * The post-incident timeline as a pure function of a journal's events: no AWS, no clock,
+ * no engine. A journal that fails verification still yields a timeline (what it says is all
+ * there is), with `integrity.verified = false` for every renderer to shout about.
+ */
+export function buildTimeline(read: Pick<ReadResult, "events" | "tornTailBytes">): Timeline {
+  const integrity = checkIntegrity(read);
+  const events = read.events.filter((e) => !isNotJsonPlaceholder(e));
+  const state = foldEvents(events);
+  if (!state) throw new NotAnExecutionJournalError("the journal has no readable execution.started event");
+  const started = events.find((e) => e.type === "execution.started");
+  const startData = started?.type === "execution.started" ? started.data : undefined;
+
+  const outcome = outcomeOf(state.status);
+  const unfinished = outcome === "in progress" || outcome === "paused";
+  const declaredMs = Date.parse(state.milestones.incident_declared ?? state.declaredAt);
+  const entries = describeAll(events, new Map(state.plan.map((p) => [p.id, p])), declaredMs);
+  const steps = buildStepSpans(state, unfinished);
+  const retries = entries.filter((e) => e.kind === "retry" && e.eventType === "step.intent").length;
+
+  const milestones: Milestone[] = Object.entries(state.milestones)
+    .map(([name, at]) => ({ name, at, offsetMs: Date.parse(at) - declaredMs }))
+    .sort((a, b) => a.offsetMs - b.offsetMs || a.name.localeCompare(b.name));
+
+  const header: Timeline["header"] = {
+    executionId: state.executionId,
+    runbook: state.runbook,
+    environment: state.environment,
+    mode: state.mode,
+    operator: state.operator,
+    host: startData?.host ?? "",
+    engineVersion: startData?.engineVersion ?? "",
+    declaredAt: state.milestones.incident_declared ?? state.declaredAt,
+    startedAt: state.startedAt,
+    lastEventAt: state.lastEventAt,
+    outcome,
+    inputs: state.inputs,
+  };
+  if (state.endedAt !== undefined) header.endedAt = state.endedAt;
+  const detail = outcomeDetail(state);
+  if (detail !== undefined) header.outcomeDetail = detail;
+
+  return {
+    schemaVersion: TIMELINE_SCHEMA_VERSION,
+    header,
+    summary: summarize(state, steps, retries, unfinished),
+    milestones,
+    steps,
+    entries,
+    resumes: state.resumes.map((r) => ({ at: r.at, operator: r.operator })),
+    lockTakeovers: state.lockTakeovers,
+    integrity,
+  };
+}
+
+function describeAll(
+  events: AnyJournalEvent[],
+  plan: Map<string, PlannedStep>,
+  declaredMs: number,
+): TimelineEntry[] {
+  const describer = new EventDescriber(plan, declaredMs);
+  const entries: TimelineEntry[] = [];
+  for (const e of events) {
+    const entry = describer.describe(e);
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+function checkIntegrity(read: Pick<ReadResult, "events" | "tornTailBytes">): Integrity {
+  const v = verifyEvents(read.events);
+  const integrity: Integrity = {
+    verified: v.ok,
+    events: v.events,
+    finalHash: v.finalHash,
+    tornTailBytes: read.tornTailBytes,
+  };
+  if (v.problem) {
+    const seq = Number.isFinite(v.problem.seq) ? v.problem.seq : null;
+    integrity.problem = { line: v.problem.line, seq, message: v.problem.message };
+  }
+  return integrity;
+}
+
+function outcomeOf(status: string): Outcome {
+  switch (status) {
+    case "completed":
+    case "failed":
+    case "aborted":
+    case "paused":
+      return status;
+    default:
+      return "in progress";
+  }
+}
+
+function outcomeDetail(state: NonNullable<ReturnType<typeof foldEvents>>): string | undefined {
+  if (state.status === "failed" && state.failure) {
+    return state.failure.stepId
+      ? `step ${state.failure.stepId}: ${state.failure.message}`
+      : state.failure.message;
+  }
+  if (state.status === "aborted" && state.abort) {
+    const a = state.abort;
+    if (a.declinedGate) return `gate ${a.declinedGate} declined: ${a.reason}`;
+    const during = a.duringStep ? ` during ${a.duringStep}` : "";
+    return a.criterion ? `abort criterion ${a.criterion} fired${during}: ${a.reason}` : a.reason;
+  }
+  if (state.status === "paused" && state.pausedAt) return `waiting for approval of ${state.pausedAt.stepId}`;
+  return undefined;
+}

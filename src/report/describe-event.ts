@@ -1,0 +1,182 @@
+import type { AnyJournalEvent, PlannedStep } from "../journal/events.js";
+import { formatDuration } from "../language/duration.js";
+import type { EntryKind, Severity, TimelineEntry } from "./timeline-model.js";
+
+/**
+ * One journal event → one line of the chronological timeline, in words an incident
+ * commander can read aloud in a review. Stateful only in remembering which attempts were
+ * already seen, so an intent re-issued after a crash reads as such.
+ */
+export class EventDescriber {
+  private readonly seenAttempts = new Set<string>();
+
+  constructor(
+    private readonly plan: ReadonlyMap<string, PlannedStep>,
+    private readonly declaredMs: number,
+  ) {}
+
+  describe(e: AnyJournalEvent): TimelineEntry | undefined {
+    const d = this.text(e);
+    if (!d) return undefined;
+    const entry: TimelineEntry = {
+      seq: e.seq,
+      at: e.ts,
+      offsetMs: Date.parse(e.ts) - this.declaredMs,
+      kind: d.kind,
+      eventType: e.type,
+      text: d.text,
+      severity: d.severity,
+    };
+    if (e.stepId !== undefined) entry.stepId = e.stepId;
+    if (d.actor !== undefined) entry.actor = d.actor;
+    return entry;
+  }
+
+  private onAbort(stepId: string | undefined): string {
+    return stepId !== undefined && this.plan.get(stepId)?.phase === "onAbort" ? "onAbort: " : "";
+  }
+
+  private text(e: AnyJournalEvent): Described | undefined {
+    const p = this.onAbort(e.stepId);
+    switch (e.type) {
+      case "execution.started": {
+        const d = e.data;
+        return line(
+          "execution",
+          "info",
+          `Execution started (${d.mode}, ${d.environment}) on ${d.host}`,
+          d.operator,
+        );
+      }
+      case "execution.resumed":
+        return line("resume", "warn", `Resumed on ${e.data.host} (pid ${e.data.pid})`, e.data.operator);
+      case "lock.takenOver": {
+        const v = e.data.previous;
+        return line("lock", "warn", `Lock taken over from pid ${v.pid} on ${v.host} (held since ${v.since})`);
+      }
+      case "journal.repaired":
+        return line(
+          "repair",
+          "warn",
+          `Journal repaired after a crash: ${e.data.droppedBytes} torn bytes dropped`,
+        );
+      case "milestone":
+        return line("milestone", "ok", `Milestone ${e.data.name} reached`);
+      case "measure":
+        return line(
+          "measure",
+          "info",
+          `Measured ${e.data.name} = ${formatMeasure(e.data.value, e.data.unit)}`,
+        );
+      case "step.skipped":
+        return skipped(p, e.data.reason, e.data.detail);
+      case "gate.requested": {
+        const d = e.data;
+        const who = d.approvers?.length ? ` from ${d.approvers.join(", ")}` : "";
+        return line("gate", "info", `Approval requested (${d.minApprovals} needed${who}): ${d.prompt}`);
+      }
+      case "gate.approved":
+        return line("gate", "ok", `Approved by ${e.data.by} via ${e.data.via}`, e.data.by);
+      case "gate.declined": {
+        const why = e.data.reason ? `: ${e.data.reason}` : "";
+        return line("gate", "error", `Declined by ${e.data.by} via ${e.data.via}${why}`, e.data.by);
+      }
+      case "step.intent":
+        return this.intent(p, e.stepId ?? "", e.data.attempt, e.data.type);
+      case "step.checked": {
+        const detail = e.data.detail ? ` (${e.data.detail})` : "";
+        return e.data.inPlace
+          ? line("check", "ok", `${p}Check: effect already in place${detail}`)
+          : line("check", "info", `${p}Check: effect not in place, running it${detail}`);
+      }
+      case "step.succeeded":
+        return e.data.alreadyInPlace
+          ? line("step", "ok", `${p}Already in place on resume; not run again`)
+          : line(
+              "step",
+              "ok",
+              `${p}Succeeded in ${formatDuration(e.data.durationMs)}${attemptNote(e.data.attempt)}`,
+            );
+      case "step.failed": {
+        const d = e.data;
+        if (d.willRetry) {
+          const wait = d.retryInMs !== undefined ? `; retry in ${formatDuration(d.retryInMs)}` : "";
+          return line(
+            "retry",
+            "warn",
+            `${p}Attempt ${d.attempt} failed (${d.error.class}): ${d.error.message}${wait}`,
+          );
+        }
+        return line(
+          "step",
+          "error",
+          `${p}Failed (${d.error.class}) on attempt ${d.attempt}: ${d.error.message}`,
+        );
+      }
+      case "abort.fired": {
+        const during = e.data.duringStep ? ` during ${e.data.duringStep}` : "";
+        return line("abort", "error", `Abort criterion ${e.data.criterion} fired${during}: ${e.data.reason}`);
+      }
+      case "execution.paused":
+        return line("execution", "warn", `Paused: waiting for approval of ${e.data.stepId}`);
+      case "execution.completed":
+        return line("execution", "ok", "Execution completed");
+      case "execution.failed": {
+        const at = e.data.stepId ? ` at ${e.data.stepId}` : "";
+        return line("execution", "error", `Execution failed${at}: ${e.data.message}`);
+      }
+      case "execution.aborted": {
+        const d = e.data;
+        const extra = d.declinedGate
+          ? ` (gate ${d.declinedGate} declined)`
+          : d.criterion
+            ? ` (${d.criterion})`
+            : "";
+        return line("execution", "error", `Execution aborted: ${d.reason}${extra}`);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private intent(p: string, stepId: string, attempt: number, type: string): Described {
+    const key = `${stepId}\u0000${attempt}`;
+    const again = this.seenAttempts.has(key);
+    this.seenAttempts.add(key);
+    if (again) return line("step", "warn", `${p}Attempt ${attempt} issued again after resume (${type})`);
+    if (attempt > 1) return line("retry", "warn", `${p}Retry: attempt ${attempt} started`);
+    return line("step", "info", `${p}Started (${type})`);
+  }
+}
+
+interface Described {
+  kind: EntryKind;
+  severity: Severity;
+  text: string;
+  actor?: string;
+}
+
+function line(kind: EntryKind, severity: Severity, text: string, actor?: string): Described {
+  return actor === undefined ? { kind, severity, text } : { kind, severity, text, actor };
+}
+
+function skipped(
+  p: string,
+  reason: "condition" | "pastPointOfNoReturn" | "aborted",
+  detail: string,
+): Described {
+  if (reason === "pastPointOfNoReturn")
+    return line("skip", "warn", `${p}Skipped, past the point of no return: ${detail}`);
+  if (reason === "aborted") return line("skip", "warn", `${p}Not run, execution aborted: ${detail}`);
+  return line("skip", "info", `${p}Skipped (condition): ${detail}`);
+}
+
+function attemptNote(attempt: number): string {
+  return attempt > 1 ? ` on attempt ${attempt}` : "";
+}
+
+export function formatMeasure(value: number, unit: string): string {
+  if (unit === "ms") return `${formatDuration(value)} (${value} ms)`;
+  if (unit === "s") return `${formatDuration(value * 1000)} (${value} s)`;
+  return `${value} ${unit}`;
+}

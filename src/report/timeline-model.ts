@@ -1,0 +1,145 @@
+/**
+ * The post-incident timeline as data: what every renderer (Markdown, HTML, JSON) shows.
+ * Built only from journal events; all instants are UTC ISO-8601 strings with milliseconds,
+ * all offsets and durations are milliseconds. Documented in docs/timeline-schema.md.
+ */
+
+export const TIMELINE_SCHEMA_VERSION = 1;
+
+export type Outcome = "completed" | "failed" | "aborted" | "in progress" | "paused";
+export type Verdict = "pass" | "fail" | "unknown";
+
+export interface TimelineHeader {
+  executionId: string;
+  runbook: { name: string; file: string; sourceSha256: string; description?: string };
+  environment: string;
+  mode: "run" | "drill";
+  operator: string;
+  host: string;
+  engineVersion: string;
+  declaredAt: string;
+  startedAt: string;
+  /** Absent while the execution is unfinished. */
+  endedAt?: string;
+  lastEventAt: string;
+  outcome: Outcome;
+  /** Why it failed/aborted/paused, in one sentence. */
+  outcomeDetail?: string;
+  inputs: Record<string, string>;
+}
+
+export interface ObjectiveResult {
+  objectiveMs?: number;
+  /** RTO achieved or RPO observed; absent when never measured. */
+  actualMs?: number;
+  verdict: Verdict;
+  /** Why the verdict is unknown, or how the figure was obtained. */
+  note: string;
+}
+
+export interface TimelineSummary {
+  rto: ObjectiveResult;
+  rpo: ObjectiveResult;
+  /** fail if any objective failed, pass if every declared objective passed, else unknown. */
+  verdict: Verdict;
+  /** Incident declared → end (or last event when unfinished). */
+  elapsedMs: number;
+  stepsSucceeded: number;
+  stepsFailed: number;
+  stepsSkipped: number;
+  retries: number;
+}
+
+export interface Milestone {
+  name: string;
+  at: string;
+  /** Since incident_declared. */
+  offsetMs: number;
+}
+
+export type EntryKind =
+  | "execution"
+  | "step"
+  | "retry"
+  | "check"
+  | "skip"
+  | "gate"
+  | "abort"
+  | "milestone"
+  | "measure"
+  | "resume"
+  | "lock"
+  | "repair";
+
+export type Severity = "info" | "ok" | "warn" | "error";
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  offsetMs: number;
+  kind: EntryKind;
+  /** The raw journal event type, for tools. */
+  eventType: string;
+  stepId?: string;
+  /** Who did it, when a person did (gate approvals/declines, resumes, start). */
+  actor?: string;
+  text: string;
+  severity: Severity;
+}
+
+export type SpanStatus =
+  | "succeeded"
+  | "failed"
+  | "declined"
+  | "skipped"
+  | "running"
+  | "awaiting approval"
+  | "in doubt"
+  | "not run";
+
+export interface StepSpan {
+  id: string;
+  type: string;
+  description: string;
+  phase: "main" | "onAbort";
+  parent?: string;
+  /** A `parallel` block: its span covers its children. */
+  parallel: boolean;
+  status: SpanStatus;
+  attempts: number;
+  /** First intent (or first outcome when no intent was recorded). */
+  startedAt?: string;
+  endedAt?: string;
+  startOffsetMs?: number;
+  durationMs?: number;
+  alreadyInPlace: boolean;
+  pointOfNoReturn: boolean;
+  gate: boolean;
+  milestone?: string;
+  skipReason?: string;
+  error?: { message: string; class: string };
+  approvals: { by: string; via: string; at: string }[];
+  declined?: { by: string; at: string; reason?: string };
+}
+
+export interface Integrity {
+  verified: boolean;
+  events: number;
+  finalHash: string;
+  /** First broken line, 1-based. */
+  problem?: { line: number; seq: number | null; message: string };
+  /** Bytes of a write cut short by a crash at the end of the file (not tampering). */
+  tornTailBytes: number;
+}
+
+export interface Timeline {
+  schemaVersion: typeof TIMELINE_SCHEMA_VERSION;
+  header: TimelineHeader;
+  summary: TimelineSummary;
+  milestones: Milestone[];
+  steps: StepSpan[];
+  entries: TimelineEntry[];
+  resumes: { at: string; operator: string }[];
+  lockTakeovers: number;
+  integrity: Integrity;
+}
