@@ -1,0 +1,160 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { closeServer, listenOnLoopback, sendJson } from "./http-json.js";
+
+/**
+ * The sandbox's "DNS + load balancer": a reverse proxy that sends each client request to
+ * the region whose routing control is On, as Route 53 failover records backed by ARC
+ * routing controls would.
+ *
+ * Like a resolver, it caches the answer for `ttlMs`: after a routing control flips,
+ * clients keep going to the old region until the cached answer expires. That delay is
+ * part of the client-observed RTO, so it is modelled, not skipped. If the lookup itself
+ * fails, the last answer is kept (resolvers serve what they have), and with no answer
+ * at all, or no region On, clients get 503.
+ */
+
+export interface EdgeRouterOptions {
+  /** Base URL of each region's case-api, e.g. `{ "us-east-1": "http://127.0.0.1:4100" }`. */
+  regions: Record<string, string>;
+  /** Which region is On now (undefined: none). Asked at most once per TTL. */
+  activeRegion: () => Promise<string | undefined>;
+  /** How long a routing decision is cached (ms); 0 asks on every request. Default 1000. */
+  ttlMs?: number;
+  /** Upstream request timeout (ms). Default 5000. */
+  upstreamTimeoutMs?: number;
+  port?: number;
+  now?: () => number;
+}
+
+export interface EdgeRouterStats {
+  requests: number;
+  byRegion: Record<string, number>;
+  noActiveRegion: number;
+  upstreamFailures: number;
+  lookups: number;
+}
+
+interface Decision {
+  region: string | undefined;
+  expiresAt: number;
+}
+
+export class EdgeRouter {
+  private readonly options: EdgeRouterOptions;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly server: Server;
+  private port: number;
+  private decision: Decision | undefined;
+  private lookup: Promise<string | undefined> | undefined;
+  private readonly counters: EdgeRouterStats = {
+    requests: 0,
+    byRegion: {},
+    noActiveRegion: 0,
+    upstreamFailures: 0,
+    lookups: 0,
+  };
+
+  constructor(options: EdgeRouterOptions) {
+    this.options = options;
+    this.ttlMs = options.ttlMs ?? 1_000;
+    this.now = options.now ?? Date.now;
+    this.port = options.port ?? 0;
+    this.server = createServer((request, response) => void this.handle(request, response));
+  }
+
+  async start(): Promise<string> {
+    this.port = await listenOnLoopback(this.server, this.port);
+    return this.url;
+  }
+
+  stop(): Promise<void> {
+    return closeServer(this.server);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  stats(): EdgeRouterStats {
+    return { ...this.counters, byRegion: { ...this.counters.byRegion } };
+  }
+
+  /** The region requests go to now, honouring the TTL (concurrent misses share one lookup). */
+  async route(): Promise<string | undefined> {
+    const cached = this.decision;
+    if (cached && this.now() < cached.expiresAt) return cached.region;
+    if (!this.lookup) {
+      this.counters.lookups++;
+      this.lookup = this.options
+        .activeRegion()
+        .then(
+          (region) => {
+            this.decision = { region, expiresAt: this.now() + this.ttlMs };
+            return region;
+          },
+          () => cached?.region,
+        )
+        .finally(() => {
+          this.lookup = undefined;
+        });
+    }
+    return this.lookup;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.counters.requests++;
+    const region = await this.route();
+    const base = region === undefined ? undefined : this.options.regions[region];
+    if (region === undefined || base === undefined) {
+      this.counters.noActiveRegion++;
+      request.resume();
+      sendJson(response, 503, { error: "no region is active" });
+      return;
+    }
+    this.counters.byRegion[region] = (this.counters.byRegion[region] ?? 0) + 1;
+    this.forward(request, response, region, base);
+  }
+
+  private forward(request: IncomingMessage, response: ServerResponse, region: string, base: string): void {
+    const target = new URL(request.url ?? "/", base);
+    const upstream = httpRequest(
+      target,
+      {
+        method: request.method,
+        headers: {
+          ...request.headers,
+          host: target.host,
+          "x-forwarded-for": request.socket.remoteAddress ?? "",
+        },
+        timeout: this.options.upstreamTimeoutMs ?? 5_000,
+      },
+      (upstreamResponse) => {
+        response.writeHead(upstreamResponse.statusCode ?? 502, {
+          ...upstreamResponse.headers,
+          "x-edge-region": region,
+        });
+        upstreamResponse.pipe(response);
+      },
+    );
+    upstream.on("timeout", () => upstream.destroy(new Error("upstream timed out")));
+    upstream.on("error", (error) => {
+      this.counters.upstreamFailures++;
+      if (response.headersSent) response.destroy(error);
+      else
+        sendJson(
+          response,
+          502,
+          { error: "region unreachable", region, detail: error.message },
+          { "x-edge-region": region },
+        );
+    });
+    request.pipe(upstream);
+  }
+}
