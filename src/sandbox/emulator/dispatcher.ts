@@ -1,0 +1,266 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { gunzipSync } from "node:zlib";
+import { CallLog, redactParams } from "./call-log.js";
+import { ApiError } from "./errors.js";
+import { ParamReader, type Params } from "./params.js";
+import { jsonErrorBody, toJsonValue } from "./protocols/json.js";
+import { compactLists, decodeQueryForm } from "./protocols/query-form.js";
+import { queryErrorXml, queryResponseXml } from "./protocols/xml.js";
+import type { RequestContext, ServiceDefinition, ServiceName } from "./service.js";
+import { credentialScope } from "./sigv4-scope.js";
+import { Throttles } from "./throttle.js";
+
+/**
+ * Routes one HTTP request to a service operation and writes the reply in that service's
+ * wire protocol: AWS JSON 1.0/1.1 (`X-Amz-Target`) or AWS Query (form body, XML reply).
+ * Whatever a client sends, it gets an AWS-shaped answer (or, for a down region, a dropped
+ * connection): a handler's bug becomes a 500 InternalFailure, never a crashed emulator.
+ */
+
+const GENERIC_XMLNS = "http://sandbox.local/doc/";
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface DispatcherOptions {
+  defaultRegion: string;
+  isRegionDown: (region: string) => boolean;
+  /** Requests under `/_sandbox/` (the admin API); only handled on the main listener. */
+  admin?: (req: IncomingMessage, res: ServerResponse, body: string) => void;
+}
+
+export class Dispatcher {
+  readonly log = new CallLog();
+  readonly throttles = new Throttles();
+  private readonly byTarget = new Map<string, ServiceDefinition>();
+  private readonly byName = new Map<ServiceName, ServiceDefinition>();
+  private readonly byQueryVersion = new Map<string, ServiceDefinition>();
+
+  constructor(
+    services: ServiceDefinition[],
+    private readonly options: DispatcherOptions,
+  ) {
+    for (const s of services) {
+      this.byName.set(s.name, s);
+      if (s.json) this.byTarget.set(s.json.target, s);
+      if (s.query) this.byQueryVersion.set(s.query.version, s);
+      this.log.registerMutating(s.name, s.mutating);
+    }
+  }
+
+  /** The HTTP handler for a listener named `endpoint`. */
+  handler(endpoint: string): (req: IncomingMessage, res: ServerResponse) => void {
+    return (req, res) => {
+      this.handle(req, res, endpoint).catch((error: unknown) => {
+        // Only reachable if writing the reply itself failed (e.g. socket gone): drop it.
+        if (!res.headersSent) res.destroy(error instanceof Error ? error : undefined);
+      });
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, endpoint: string): Promise<void> {
+    const scope = credentialScope(req.headers.authorization);
+    const region = scope?.region ?? this.options.defaultRegion;
+    const isAdmin = req.url?.startsWith("/_sandbox/") ?? false;
+    if (!isAdmin && this.options.isRegionDown(region)) {
+      // A region outage looks like a network failure to the SDK, not like an API error.
+      req.socket.destroy();
+      return;
+    }
+    const raw = await readBody(req);
+    if (isAdmin && this.options.admin && endpoint === "main") {
+      this.options.admin(req, res, raw.toString("utf8"));
+      return;
+    }
+    const requestId = randomUUID();
+    const body = decodeBody(raw, req.headers["content-encoding"]);
+    const target = header(req, "x-amz-target");
+    const reply = target
+      ? await this.json(
+          target,
+          body,
+          region,
+          scope?.accessKeyId,
+          requestId,
+          endpoint,
+          header(req, "x-amzn-query-mode"),
+        )
+      : await this.query(body, region, scope, requestId, endpoint);
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      "x-amzn-requestid": requestId,
+      "content-length": Buffer.byteLength(reply.body),
+    });
+    res.end(reply.body);
+  }
+
+  private async json(
+    target: string,
+    body: string | undefined,
+    region: string,
+    accessKeyId: string | undefined,
+    requestId: string,
+    endpoint: string,
+    queryMode: string | undefined,
+  ): Promise<Reply> {
+    const dot = target.lastIndexOf(".");
+    const service = this.byTarget.get(target.slice(0, dot));
+    const operation = target.slice(dot + 1);
+    const contentType = `application/x-amz-json-${service?.json?.version ?? "1.0"}`;
+    const fail = (e: ApiError): Reply => ({
+      status: e.status,
+      headers: {
+        "content-type": contentType,
+        "x-amzn-errortype": e.code,
+        // Query-compatible JSON clients (CloudWatch) take the Query code from this header.
+        ...(queryMode === "true" || service?.query
+          ? { "x-amzn-query-error": `${e.queryCode};${e.fault}` }
+          : {}),
+      },
+      body: jsonErrorBody(service?.json?.namespace ?? "com.amazonaws", e.code, e.message, e.options.fields),
+    });
+    if (!service?.json) {
+      return fail(new ApiError("UnknownOperationException", `Unknown target ${target}`));
+    }
+    let params: Params;
+    try {
+      if (body === undefined) throw new Error("undecodable body");
+      const parsed: unknown = body.trim() === "" ? {} : JSON.parse(body);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+        throw new Error("not an object");
+      params = parsed as Params;
+    } catch {
+      const e = new ApiError("SerializationException", "The request body is not a valid JSON object", 400);
+      this.record(service.name, operation, region, {}, e.code, endpoint, performance.now());
+      return fail(e);
+    }
+    const outcome = await this.invoke(
+      service,
+      operation,
+      params,
+      { region, accessKeyId, requestId, endpoint },
+      "json",
+    );
+    if (outcome instanceof ApiError) return fail(outcome);
+    return {
+      status: 200,
+      headers: { "content-type": contentType },
+      body: JSON.stringify(toJsonValue(outcome ?? {})),
+    };
+  }
+
+  private async query(
+    body: string | undefined,
+    region: string,
+    scope: { service: string; accessKeyId: string } | undefined,
+    requestId: string,
+    endpoint: string,
+  ): Promise<Reply> {
+    const form = decodeQueryForm(body ?? "");
+    const service =
+      (scope && this.byName.get(scope.service as ServiceName)?.query
+        ? this.byName.get(scope.service as ServiceName)
+        : undefined) ?? (form.version ? this.byQueryVersion.get(form.version) : undefined);
+    const xmlns = service?.query?.xmlns ?? GENERIC_XMLNS;
+    const fail = (e: ApiError): Reply => ({
+      status: e.status,
+      headers: { "content-type": "text/xml" },
+      body: queryErrorXml(e.fault, e.queryCode, e.message, requestId, xmlns),
+    });
+    if (!form.action)
+      return fail(new ApiError("MissingAction", "The request must contain the parameter Action"));
+    if (!service?.query) {
+      return fail(new ApiError("InvalidAction", `Could not find a service for action ${form.action}`));
+    }
+    const params = compactLists(form.params) as Params;
+    const ctx = { region, accessKeyId: scope?.accessKeyId, requestId, endpoint };
+    const outcome = await this.invoke(service, form.action, params, ctx, "query");
+    if (outcome instanceof ApiError) return fail(outcome);
+    return {
+      status: 200,
+      headers: { "content-type": "text/xml" },
+      body: queryResponseXml(form.action, outcome, requestId, xmlns, service.query.members),
+    };
+  }
+
+  /** Runs the operation; an ApiError is returned (not thrown) so both protocols can shape it. */
+  private async invoke(
+    service: ServiceDefinition,
+    operation: string,
+    params: Params,
+    base: { region: string; accessKeyId: string | undefined; requestId: string; endpoint: string },
+    protocol: "json" | "query",
+  ): Promise<unknown> {
+    const started = performance.now();
+    const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
+    let outcome: unknown;
+    if (!handler) {
+      const code = protocol === "query" ? "InvalidAction" : service.errors.unknownOperation;
+      outcome = new ApiError(code, `The action ${operation} is not valid for this endpoint`, 400);
+    } else if (!this.throttles.take(service.name, operation)) {
+      outcome = new ApiError(service.errors.throttling, "Rate exceeded", protocol === "json" ? 429 : 400, {
+        queryCode: "Throttling",
+      });
+    } else {
+      const ctx: RequestContext = { ...base, service: service.name, operation, protocol };
+      try {
+        outcome = await handler(new ParamReader(params, service.errors), ctx);
+      } catch (error) {
+        outcome =
+          error instanceof ApiError
+            ? error
+            : new ApiError("InternalFailure", `The emulator failed: ${String(error)}`, 500, {
+                fault: "Receiver",
+              });
+      }
+    }
+    const code = outcome instanceof ApiError ? outcome.code : "ok";
+    this.record(service.name, operation, base.region, params, code, base.endpoint, started);
+    return outcome;
+  }
+
+  private record(
+    service: ServiceName,
+    operation: string,
+    region: string,
+    params: Params,
+    outcome: string,
+    endpoint: string,
+    started: number,
+  ): void {
+    this.log.record({
+      at: new Date(),
+      service,
+      operation,
+      region,
+      params: redactParams(params),
+      outcome,
+      endpoint,
+      durationMs: performance.now() - started,
+    });
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** CloudWatch's SDK gzips large PutMetricData bodies (request compression). */
+function decodeBody(raw: Buffer, encoding: string | string[] | undefined): string | undefined {
+  try {
+    return (encoding === "gzip" ? gunzipSync(raw) : raw).toString("utf8");
+  } catch {
+    return undefined;
+  }
+}

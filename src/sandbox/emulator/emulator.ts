@@ -1,0 +1,289 @@
+import { adminHandler } from "./admin.js";
+import { type GlobalClusterBackend, InMemoryGlobalClusterBackend } from "./backend.js";
+import type { CallRecord } from "./call-log.js";
+import { Dispatcher } from "./dispatcher.js";
+import type { FaultRequest } from "./faults.js";
+import { Listener, type ListenerMode } from "./listener.js";
+import { type ArcState, arcService, createArcState } from "./services/arc.js";
+import type { TaskHandler } from "./services/asl-interpreter.js";
+import { alarmKey, type CloudWatchState, cloudWatchService } from "./services/cloudwatch.js";
+import {
+  type AlarmModel,
+  type AlarmStateValue,
+  alarmFromConfig,
+  evaluateAlarm,
+} from "./services/cloudwatch-alarms.js";
+import { type MetricDatum, MetricStore } from "./services/cloudwatch-metrics.js";
+import { RdsService } from "./services/rds.js";
+import { createRdsModel, type GlobalClusterModel } from "./services/rds-model.js";
+import {
+  createSecretsState,
+  putSecret,
+  removeSecret,
+  type SecretsState,
+  secretsService,
+} from "./services/secrets.js";
+import { type SfnState, sfnService } from "./services/sfn.js";
+import { stsService } from "./services/sts.js";
+import { snapshotOf } from "./snapshot.js";
+import { DEFAULT_ACCOUNT_ID, defaultTopology, type EmulatorTopology } from "./topology.js";
+
+export interface EmulatorOptions {
+  /** Defaults to `defaultTopology()`. */
+  topology?: EmulatorTopology;
+  /** Data plane of the global cluster; defaults to an in-memory one over the topology's regions. */
+  backend?: GlobalClusterBackend;
+  /** Main listener port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Hosts of the five ARC cluster endpoints; default 127.0.0.2 … 127.0.0.6. */
+  arcEndpointHosts?: string[];
+  /** Minimum duration of RDS failover/switchover/promotion (default 2000 ms). */
+  rdsTransitionMs?: number;
+  /** Switchover refused above this replication lag (default 1000 ms). */
+  switchoverMaxLagMs?: number;
+  /** How often alarms are evaluated and metric sources sampled (default 1000 ms). */
+  evaluationIntervalMs?: number;
+  /** Scales ASL Wait seconds (default 1; tests use less). */
+  sfnWaitScale?: number;
+  /** Publish AuroraGlobalDBReplicationLag/RPOLag from the backend (default true). */
+  builtinLagMetrics?: boolean;
+}
+
+export type MetricSource = () => MetricDatum[] | Promise<MetricDatum[]>;
+
+export interface EmulatorState {
+  arc: ArcState;
+  globalCluster: GlobalClusterModel | undefined;
+  cloudwatch: CloudWatchState;
+  secrets: SecretsState;
+  sfn: SfnState;
+  downRegions: Set<string>;
+}
+
+export const DEFAULT_ARC_HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"];
+
+/** A running emulator. Create it with `createEmulator`; always `close()` it. */
+export class Emulator {
+  readonly accountId: string;
+  readonly regions: [string, string];
+  readonly backend: GlobalClusterBackend;
+  readonly state: EmulatorState;
+  private readonly dispatcher: Dispatcher;
+  private readonly main: Listener;
+  private readonly arcListeners: Listener[];
+  private readonly rds: RdsService;
+  private readonly sources: MetricSource[] = [];
+  private readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private lastSourceError: string | undefined;
+
+  constructor(private readonly options: EmulatorOptions = {}) {
+    const topology = options.topology ?? defaultTopology();
+    this.accountId = topology.accountId ?? DEFAULT_ACCOUNT_ID;
+    this.regions = topology.regions;
+    this.backend = options.backend ?? new InMemoryGlobalClusterBackend({ regions: [...topology.regions] });
+    const store = new MetricStore();
+    const alarms = new Map<string, AlarmModel>(
+      (topology.alarms ?? []).map((c) => [
+        alarmKey(c.region, c.alarmName),
+        alarmFromConfig(c, this.accountId),
+      ]),
+    );
+    this.state = {
+      arc: createArcState(topology.arc, this.accountId),
+      globalCluster: createRdsModel(topology.database, this.accountId, this.backend),
+      cloudwatch: { store, alarms },
+      secrets: createSecretsState(topology.secrets, this.accountId),
+      sfn: { machines: new Map(), executions: new Map(), handlers: new Map() },
+      downRegions: new Set(),
+    };
+    this.rds = new RdsService({
+      model: this.state.globalCluster,
+      backend: this.backend,
+      transitionMs: options.rdsTransitionMs ?? 2000,
+      switchoverMaxLagMs: options.switchoverMaxLagMs ?? 1000,
+      isRegionDown: (r) => this.state.downRegions.has(r),
+    });
+    this.dispatcher = new Dispatcher(
+      [
+        arcService(this.state.arc),
+        this.rds.definition(),
+        cloudWatchService(this.state.cloudwatch, this.accountId),
+        sfnService(this.state.sfn, this.accountId, {
+          waitScale: options.sfnWaitScale ?? 1,
+          signal: this.abort.signal,
+        }),
+        secretsService(this.state.secrets),
+        stsService(this.accountId),
+      ],
+      {
+        defaultRegion: this.regions[0],
+        isRegionDown: (r) => this.state.downRegions.has(r),
+        admin: adminHandler(this),
+      },
+    );
+    this.main = new Listener("main", "127.0.0.1", this.dispatcher.handler("main"));
+    this.arcListeners = (options.arcEndpointHosts ?? DEFAULT_ARC_HOSTS).map(
+      (host, i) => new Listener(`arc-${i}`, host, this.dispatcher.handler(`arc-${i}`)),
+    );
+    if (options.builtinLagMetrics ?? true) this.sources.push(() => this.lagMetrics());
+  }
+
+  async start(): Promise<void> {
+    await this.main.start(this.options.port ?? 0);
+    await Promise.all(this.arcListeners.map((l) => l.start(0)));
+    const interval = this.options.evaluationIntervalMs ?? 1000;
+    this.timer = setInterval(() => void this.tick(), interval);
+    this.timer.unref();
+  }
+
+  get url(): string {
+    return this.main.url;
+  }
+
+  get arcEndpoints(): string[] {
+    return this.arcListeners.map((l) => l.url);
+  }
+
+  get calls(): CallRecord[] {
+    return this.dispatcher.log.calls;
+  }
+
+  mutatingCalls(): CallRecord[] {
+    return this.dispatcher.log.mutatingCalls();
+  }
+
+  clearCalls(): void {
+    this.dispatcher.log.clear();
+  }
+
+  routingControlArn(name: string): string {
+    const rc = [...this.state.arc.controls.values()].find((c) => c.name === name);
+    if (!rc) throw new Error(`no routing control named ${name}`);
+    return rc.arn;
+  }
+
+  safetyRuleArn(name: string): string {
+    const rule = this.state.arc.rules.find((r) => r.name === name);
+    if (!rule) throw new Error(`no safety rule named ${name}`);
+    return rule.arn;
+  }
+
+  // ---- faults ----
+
+  /** Every call signed for `region` gets its connection dropped (a network failure to the SDK). */
+  regionDown(region: string, down = true): void {
+    if (down) this.state.downRegions.add(region);
+    else this.state.downRegions.delete(region);
+  }
+
+  arcEndpoint(index: number, mode: ListenerMode, delayMs = 0): Promise<void> {
+    const listener = this.arcListeners[index];
+    if (!listener) throw new Error(`no ARC endpoint ${index} (there are ${this.arcListeners.length})`);
+    return listener.setMode(mode, delayMs);
+  }
+
+  /** Requests per second allowed for a service (signing name, e.g. `rds`) or one operation; undefined lifts it. */
+  throttle(service: string, rps: number | undefined, operation?: string): void {
+    this.dispatcher.throttles.set(service, rps, operation);
+  }
+
+  removeSecret(region: string, name: string): boolean {
+    return removeSecret(this.state.secrets, region, name);
+  }
+
+  putSecret(region: string, name: string, value: string): void {
+    putSecret(this.state.secrets, { region, name, value }, this.accountId);
+  }
+
+  /** Pins an alarm's state until called again with `undefined`. */
+  forceAlarmState(region: string, alarmName: string, state: AlarmStateValue | undefined): void {
+    const alarm = this.state.cloudwatch.alarms.get(alarmKey(region, alarmName));
+    if (!alarm) throw new Error(`no alarm ${alarmName} in ${region}`);
+    alarm.forced = state;
+    evaluateAlarm(alarm, this.state.cloudwatch.store);
+  }
+
+  async applyFault(f: FaultRequest): Promise<void> {
+    switch (f.kind) {
+      case "regionDown":
+        return this.regionDown(f.region, f.down);
+      case "arcEndpoint":
+        return this.arcEndpoint(f.index, f.mode, f.delayMs);
+      case "throttle":
+        return this.throttle(f.service, f.rps, f.operation);
+      case "removeSecret":
+        if (!this.removeSecret(f.region, f.name)) throw new Error(`no secret ${f.name} in ${f.region}`);
+        return;
+      case "alarmState":
+        return this.forceAlarmState(f.region, f.alarmName, f.state);
+    }
+  }
+
+  // ---- metrics, alarms, tasks ----
+
+  /** Adds a live metric source, sampled every evaluation interval; returns a remover. */
+  addMetricSource(source: MetricSource): () => void {
+    this.sources.push(source);
+    return () => {
+      const i = this.sources.indexOf(source);
+      if (i >= 0) this.sources.splice(i, 1);
+    };
+  }
+
+  async sampleMetricSources(): Promise<void> {
+    const batches = await Promise.allSettled(this.sources.map(async (s) => s()));
+    for (const b of batches) {
+      if (b.status === "fulfilled") for (const d of b.value) this.state.cloudwatch.store.put(d);
+      else this.lastSourceError = String(b.reason);
+    }
+  }
+
+  evaluateAlarms(): void {
+    for (const alarm of this.state.cloudwatch.alarms.values())
+      evaluateAlarm(alarm, this.state.cloudwatch.store);
+  }
+
+  registerTaskHandler(resourceArn: string, handler: TaskHandler): void {
+    this.state.sfn.handlers.set(resourceArn, handler);
+  }
+
+  /** JSON-friendly view of everything, for the admin API and for debugging. */
+  snapshot(): unknown {
+    return snapshotOf(this, this.dispatcher.throttles.active(), this.lastSourceError);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.abort.abort();
+    await Promise.all([this.main.stop(), ...this.arcListeners.map((l) => l.stop())]);
+    await Promise.allSettled([...this.rds.pending]);
+  }
+
+  private async tick(): Promise<void> {
+    await this.sampleMetricSources();
+    this.evaluateAlarms();
+  }
+
+  /** Aurora publishes the lag metrics in the secondary's region, per secondary cluster. */
+  private async lagMetrics(): Promise<MetricDatum[]> {
+    const model = this.state.globalCluster;
+    if (!model) return [];
+    const lag = await this.backend.replicationLagMs();
+    if (lag === undefined) return [];
+    const readers = this.backend.members().filter((m) => m.role === "reader");
+    return readers.flatMap((m) => {
+      const cluster = model.clusters.find((c) => c.region === m.region);
+      if (!cluster) return [];
+      const base = {
+        region: m.region,
+        namespace: "AWS/RDS",
+        dimensions: { DBClusterIdentifier: cluster.identifier },
+      };
+      return [
+        { ...base, metricName: "AuroraGlobalDBReplicationLag", value: lag, unit: "Milliseconds" },
+        { ...base, metricName: "AuroraGlobalDBRPOLag", value: lag, unit: "Milliseconds" },
+      ];
+    });
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The sandbox's AWS emulator: one loopback HTTP server (plus five ARC cluster endpoints)
+ * that unmodified AWS SDK v3 clients reach by endpoint override.
+ *
+ *   const emulator = await createEmulator({ topology });
+ *   new RDSClient({ region, endpoint: emulator.url, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+ */
+import { Emulator, type EmulatorOptions } from "./emulator.js";
+
+export type {
+  BackendEndpoint,
+  ClusterRole,
+  GlobalClusterBackend,
+  GlobalClusterMember,
+  PromoteOptions,
+} from "./backend.js";
+export { InMemoryGlobalClusterBackend } from "./backend.js";
+export type { CallRecord } from "./call-log.js";
+export {
+  DEFAULT_ARC_HOSTS,
+  Emulator,
+  type EmulatorOptions,
+  type EmulatorState,
+  type MetricSource,
+} from "./emulator.js";
+export type { FaultRequest } from "./faults.js";
+export type { ListenerMode } from "./listener.js";
+export type { MetricDatum } from "./services/cloudwatch-metrics.js";
+export * from "./topology.js";
+
+export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emulator = new Emulator(options);
+  try {
+    await emulator.start();
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+  return emulator;
+}

@@ -1,0 +1,40 @@
+import type { ParamErrors, ParamReader } from "./params.js";
+import type { MemberNames } from "./protocols/xml.js";
+
+/** Signing names of the emulated services, as they appear in the SigV4 credential scope. */
+export type ServiceName =
+  | "route53-recovery-cluster"
+  | "rds"
+  | "monitoring"
+  | "states"
+  | "secretsmanager"
+  | "sts";
+
+export interface RequestContext {
+  service: ServiceName;
+  operation: string;
+  region: string;
+  protocol: "json" | "query";
+  /** Access key id from the Authorization header (STS derives the caller's ARN from it). */
+  accessKeyId: string | undefined;
+  requestId: string;
+}
+
+export type OperationHandler = (params: ParamReader, ctx: RequestContext) => unknown | Promise<unknown>;
+
+/**
+ * One emulated AWS service: how requests reach it, and what each operation does.
+ * Handlers return plain objects (Dates for timestamps); the protocol layer encodes them.
+ */
+export interface ServiceDefinition {
+  name: ServiceName;
+  /** JSON protocols: `X-Amz-Target` prefix and the Smithy namespace used in `__type`. */
+  json?: { target: string; version: "1.0" | "1.1"; namespace: string };
+  /** Query protocol: API version sent in the form, and the XML namespace of replies. */
+  query?: { version: string; xmlns: string; members: MemberNames };
+  operations: Readonly<Record<string, OperationHandler>>;
+  /** Operations that change state, for `mutatingCalls()`. */
+  mutating: ReadonlySet<string>;
+  /** Codes for validation failures in this service's protocol. */
+  errors: ParamErrors & { unknownOperation: string; throttling: string };
+}

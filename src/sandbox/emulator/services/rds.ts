@@ -1,0 +1,277 @@
+import type { GlobalClusterBackend } from "../backend.js";
+import { ApiError } from "../errors.js";
+import type { ParamReader } from "../params.js";
+import type { RequestContext, ServiceDefinition } from "../service.js";
+import {
+  type DbClusterModel,
+  type GlobalClusterModel,
+  memberViews,
+  RDS_MEMBER_NAMES,
+  renderDbCluster,
+  renderDbInstance,
+  renderGlobalCluster,
+} from "./rds-model.js";
+
+/**
+ * RDS (AWS Query): describe the global database, fail it over, switch it over, promote a
+ * read replica. State changes take `transitionMs` at least (AWS's intermediate statuses
+ * are observable) and as long as the backend needs to really promote the standby.
+ */
+export interface RdsOptions {
+  model: GlobalClusterModel | undefined;
+  backend: GlobalClusterBackend;
+  /** Minimum time a failover/switchover/promotion stays in its intermediate status. */
+  transitionMs: number;
+  /** Switchover is refused while replication lags more than this. */
+  switchoverMaxLagMs: number;
+  /** Emulator-level region outages (the backend has its own view too). */
+  isRegionDown: (region: string) => boolean;
+}
+
+const notFound = (id: string) =>
+  new ApiError("GlobalClusterNotFoundFault", `Global cluster ${id} not found`, 404, {
+    queryCode: "GlobalClusterNotFoundFault",
+  });
+const clusterNotFound = (id: string) =>
+  new ApiError("DBClusterNotFoundFault", `DBCluster ${id} not found.`, 404);
+const instanceNotFound = (id: string) =>
+  new ApiError("DBInstanceNotFound", `DBInstance ${id} not found.`, 404);
+const globalState = (message: string) => new ApiError("InvalidGlobalClusterStateFault", message, 400);
+const clusterState = (message: string) => new ApiError("InvalidDBClusterStateFault", message, 400);
+
+export class RdsService {
+  /** Transitions in flight, so close() can wait for them instead of leaving promises dangling. */
+  readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly o: RdsOptions) {}
+
+  definition(): ServiceDefinition {
+    return {
+      name: "rds",
+      query: {
+        version: "2014-10-31",
+        xmlns: "http://rds.amazonaws.com/doc/2014-10-31/",
+        members: RDS_MEMBER_NAMES,
+      },
+      errors: {
+        missing: "MissingParameter",
+        invalid: "InvalidParameterValue",
+        unknownOperation: "InvalidAction",
+        throttling: "Throttling",
+      },
+      mutating: new Set([
+        "FailoverGlobalCluster",
+        "SwitchoverGlobalCluster",
+        "PromoteReadReplicaDBCluster",
+        "PromoteReadReplica",
+      ]),
+      operations: {
+        DescribeGlobalClusters: (p) => this.describeGlobalClusters(p),
+        DescribeDBClusters: (p, ctx) => this.describeDbClusters(p, ctx),
+        DescribeDBInstances: (p, ctx) => this.describeDbInstances(p, ctx),
+        FailoverGlobalCluster: (p) => this.failover(p),
+        SwitchoverGlobalCluster: (p) => this.switchover(p),
+        PromoteReadReplicaDBCluster: (p, ctx) => this.promoteCluster(p, ctx),
+        PromoteReadReplica: (p, ctx) => this.promoteInstance(p, ctx),
+      },
+    };
+  }
+
+  private views(model: GlobalClusterModel) {
+    return memberViews(model, this.o.backend);
+  }
+
+  private global(id: string): GlobalClusterModel {
+    const model = this.o.model;
+    if (model?.mode !== "global" || (id !== model.identifier && id !== model.arn)) throw notFound(id);
+    return model;
+  }
+
+  private describeGlobalClusters(p: ParamReader) {
+    const id = p.optionalString("GlobalClusterIdentifier");
+    const model = this.o.model;
+    if (id !== undefined) this.global(id);
+    if (model?.mode !== "global") return { GlobalClusters: [] };
+    return { GlobalClusters: [renderGlobalCluster(model, this.views(model))] };
+  }
+
+  private describeDbClusters(p: ParamReader, ctx: RequestContext) {
+    const id = p.optionalString("DBClusterIdentifier");
+    const model = this.o.model;
+    const views = model ? this.views(model) : [];
+    const here = views.filter((v) => v.cluster.region === ctx.region);
+    const selected =
+      id === undefined ? here : here.filter((v) => v.cluster.identifier === id || v.cluster.arn === id);
+    if (id !== undefined && selected.length === 0) throw clusterNotFound(id);
+    return { DBClusters: model ? selected.map((v) => renderDbCluster(model, v, views)) : [] };
+  }
+
+  private describeDbInstances(p: ParamReader, ctx: RequestContext) {
+    const id = p.optionalString("DBInstanceIdentifier");
+    const model = this.o.model;
+    const views = model ? this.views(model) : [];
+    const here = views.filter((v) => v.cluster.region === ctx.region);
+    const selected =
+      id === undefined
+        ? here
+        : here.filter((v) => v.cluster.instanceIdentifier === id || v.cluster.instanceArn === id);
+    if (id !== undefined && selected.length === 0) throw instanceNotFound(id);
+    return { DBInstances: model ? selected.map((v) => renderDbInstance(model, v, views)) : [] };
+  }
+
+  /** The target secondary (by ARN or identifier) and the current writer, checked for a role swap. */
+  private swapTargets(model: GlobalClusterModel, target: string) {
+    if (model.status !== "available") {
+      throw globalState(`Global cluster ${model.identifier} is in state ${model.status}, not available`);
+    }
+    const views = this.views(model);
+    const to = views.find((v) => v.cluster.arn === target || v.cluster.identifier === target);
+    if (!to) throw clusterNotFound(target);
+    const from = views.find((v) => v.role === "writer");
+    if (!from) throw globalState(`Global cluster ${model.identifier} has no writer`);
+    if (to === from) throw clusterState(`DB cluster ${to.cluster.identifier} is already the primary cluster`);
+    return { from: from.cluster, to: to.cluster };
+  }
+
+  private regionDown(region: string): boolean {
+    return this.o.isRegionDown(region) || this.o.backend.isRegionDown(region);
+  }
+
+  private async failover(p: ParamReader) {
+    const model = this.global(p.string("GlobalClusterIdentifier"));
+    const target = p.string("TargetDbClusterIdentifier");
+    const allowDataLoss = p.boolean("AllowDataLoss") ?? false;
+    const switchover = p.boolean("Switchover") ?? false;
+    if (allowDataLoss && switchover) {
+      throw new ApiError(
+        "InvalidParameterCombination",
+        "AllowDataLoss and Switchover can't be specified together",
+        400,
+      );
+    }
+    if (!allowDataLoss) return this.switchover(p, "FailoverGlobalCluster");
+    const { from, to } = this.swapTargets(model, target);
+    model.failover = { status: "failing-over", fromArn: from.arn, toArn: to.arn, allowDataLoss: true };
+    this.transition(model, "failing-over", [from, to], () =>
+      this.o.backend.promote(to.region, { allowDataLoss: true }),
+    );
+    return { GlobalCluster: renderGlobalCluster(model, this.views(model)) };
+  }
+
+  /** A planned swap (SwitchoverGlobalCluster, or FailoverGlobalCluster without AllowDataLoss). */
+  private async switchover(p: ParamReader, operation = "SwitchoverGlobalCluster") {
+    const model = this.global(p.string("GlobalClusterIdentifier"));
+    const { from, to } = this.swapTargets(model, p.string("TargetDbClusterIdentifier"));
+    if (this.regionDown(from.region)) {
+      throw globalState(
+        `${operation} without AllowDataLoss needs the primary cluster ${from.identifier} in ${from.region}, ` +
+          "which is unavailable; use AllowDataLoss to fail over",
+      );
+    }
+    const lag = await this.o.backend.replicationLagMs();
+    if (lag === undefined || lag > this.o.switchoverMaxLagMs) {
+      throw globalState(
+        `Global cluster ${model.identifier} can't switch over: replication lag ` +
+          `${lag === undefined ? "unknown" : `${Math.round(lag)} ms`} exceeds ${this.o.switchoverMaxLagMs} ms`,
+      );
+    }
+    model.failover = { status: "failing-over", fromArn: from.arn, toArn: to.arn, allowDataLoss: false };
+    this.transition(model, "switching-over", [from, to], () => this.o.backend.switchover(to.region));
+    return { GlobalCluster: renderGlobalCluster(model, this.views(model)) };
+  }
+
+  private clusterHere(id: string, region: string): DbClusterModel {
+    const cluster = this.o.model?.clusters.find(
+      (c) => c.region === region && (c.identifier === id || c.arn === id),
+    );
+    if (!cluster) throw clusterNotFound(id);
+    return cluster;
+  }
+
+  private async promoteCluster(p: ParamReader, ctx: RequestContext) {
+    const model = this.o.model;
+    const cluster = this.clusterHere(p.string("DBClusterIdentifier"), ctx.region);
+    if (!model || cluster.replicationSourceArn === undefined) {
+      throw clusterState(`DB cluster ${cluster.identifier} is not a read replica`);
+    }
+    if (cluster.status !== "available")
+      throw clusterState(`DB cluster ${cluster.identifier} is ${cluster.status}`);
+    this.promoteReplica(model, cluster, "promoting");
+    const views = this.views(model);
+    const view = views.find((v) => v.cluster === cluster);
+    return { DBCluster: view && renderDbCluster(model, view, views) };
+  }
+
+  private async promoteInstance(p: ParamReader, ctx: RequestContext) {
+    const id = p.string("DBInstanceIdentifier");
+    const model = this.o.model;
+    const cluster = model?.clusters.find(
+      (c) => c.region === ctx.region && (c.instanceIdentifier === id || c.instanceArn === id),
+    );
+    if (!model || !cluster) throw instanceNotFound(id);
+    if (cluster.replicationSourceArn === undefined || cluster.instanceStatus !== "available") {
+      throw new ApiError(
+        "InvalidDBInstanceState",
+        `DB instance ${id} is not a read replica that can be promoted`,
+        400,
+      );
+    }
+    this.promoteReplica(model, cluster, "modifying");
+    const views = this.views(model);
+    const view = views.find((v) => v.cluster === cluster);
+    return { DBInstance: view && renderDbInstance(model, view, views) };
+  }
+
+  /** Promoting a replica breaks replication for good: it becomes a standalone writer. */
+  private promoteReplica(model: GlobalClusterModel, cluster: DbClusterModel, status: string): void {
+    cluster.status = status;
+    cluster.instanceStatus = status;
+    this.track(async () => {
+      try {
+        await Promise.all([
+          sleep(this.o.transitionMs),
+          this.o.backend.promote(cluster.region, { allowDataLoss: true }),
+        ]);
+        cluster.replicationSourceArn = undefined;
+        model.lastError = undefined;
+      } catch (error) {
+        model.lastError = String(error);
+      } finally {
+        cluster.status = "available";
+        cluster.instanceStatus = "available";
+      }
+    });
+  }
+
+  private transition(
+    model: GlobalClusterModel,
+    status: string,
+    clusters: DbClusterModel[],
+    act: () => Promise<void>,
+  ) {
+    model.status = status;
+    for (const c of clusters) c.status = status;
+    this.track(async () => {
+      try {
+        await Promise.all([sleep(this.o.transitionMs), act()]);
+        model.lastError = undefined;
+      } catch (error) {
+        model.lastError = String(error);
+      } finally {
+        model.status = "available";
+        model.failover = undefined;
+        for (const c of clusters) c.status = "available";
+      }
+    });
+  }
+
+  private track(work: () => Promise<void>): void {
+    const p = work();
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

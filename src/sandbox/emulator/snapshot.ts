@@ -1,0 +1,34 @@
+import type { Emulator } from "./emulator.js";
+
+/** A JSON-serialisable copy of the emulator's state (Maps flattened, handlers and promises left out). */
+export function snapshotOf(
+  e: Emulator,
+  throttles: Record<string, number>,
+  lastSourceError: string | undefined,
+) {
+  const s = e.state;
+  return {
+    accountId: e.accountId,
+    regions: e.regions,
+    url: e.url,
+    arcEndpoints: e.arcEndpoints,
+    downRegions: [...s.downRegions],
+    throttles,
+    arc: {
+      routingControls: [...s.arc.controls.values()],
+      safetyRules: s.arc.rules,
+    },
+    globalCluster: s.globalCluster,
+    backendMembers: e.backend.members(),
+    alarms: [...s.cloudwatch.alarms.values()],
+    metrics: s.cloudwatch.store.summary(),
+    secrets: [...s.secrets.values()].map(({ value: _value, ...rest }) => rest),
+    stateMachines: [...s.sfn.machines.values()].map(({ definition: _d, ...rest }) => rest),
+    executions: [...s.sfn.executions.values()].map(({ done: _done, history, ...rest }) => ({
+      ...rest,
+      events: history.length,
+    })),
+    taskHandlers: [...s.sfn.handlers.keys()],
+    lastMetricSourceError: lastSourceError,
+  };
+}
