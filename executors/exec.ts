@@ -1,10 +1,13 @@
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { defineExecutor, fatal, retryable } from "../src/executor.js";
+import { sleep } from "./wait.js";
 
 const Command = z.union([z.array(z.string()).min(1), z.string().min(1)]);
 const MAX_OUTPUT = 64 * 1024;
+const PID_FILE = "running.pid";
 
 const params = z.strictObject({
   command: Command.describe("argv array (no shell), or a string run by /bin/sh -c"),
@@ -27,6 +30,8 @@ export const exec = defineExecutor({
   params,
   describe: (p) => `run ${show(p.command)}${p.check ? ` (unless ${show(p.check.command)} exits 0)` : ""}`,
   async check(p, ctx) {
+    // A command started before a crash may still be running: its effect is not settled yet.
+    await waitForOrphan(ctx.scratchDir, ctx.signal);
     if (!p.check) return undefined;
     const r = await runProcess(p.check.command, {
       cwd: resolve(ctx.cwd, p.check.cwd ?? p.cwd ?? "."),
@@ -40,10 +45,12 @@ export const exec = defineExecutor({
     };
   },
   async run(p, ctx) {
+    await waitForOrphan(ctx.scratchDir, ctx.signal);
     const r = await runProcess(p.command, {
       cwd: resolve(ctx.cwd, p.cwd ?? "."),
       env: { ...ctx.env, ...p.env },
       signal: ctx.signal,
+      workDir: ctx.scratchDir,
     });
     const expected = p.expectExit === undefined ? [0] : [p.expectExit].flat();
     if (!expected.includes(r.exitCode)) {
@@ -67,26 +74,40 @@ interface ProcessResult {
   stderr: string;
 }
 
+/**
+ * With `workDir`, output goes to files there and the pid is recorded: a command outlives a
+ * crashed engine without dying of a broken pipe, and resume can wait for it to finish.
+ */
 function runProcess(
   command: string[] | string,
-  opts: { cwd: string; env: Record<string, string | undefined>; signal: AbortSignal },
+  opts: { cwd: string; env: Record<string, string | undefined>; signal: AbortSignal; workDir?: string },
 ): Promise<ProcessResult> {
   const [file, ...args] = Array.isArray(command) ? command : ["/bin/sh", "-c", command];
   return new Promise((resolvePromise, reject) => {
     if (opts.signal.aborted) return reject(opts.signal.reason);
+    let outFd: number | undefined;
+    let errFd: number | undefined;
+    if (opts.workDir) {
+      mkdirSync(opts.workDir, { recursive: true });
+      outFd = openSync(join(opts.workDir, "stdout.log"), "w");
+      errFd = openSync(join(opts.workDir, "stderr.log"), "w");
+    }
     // Own process group, so a timeout or abort stops the whole tree the command started.
     const child = spawn(file!, args, {
       cwd: opts.cwd,
       env: opts.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", outFd ?? "pipe", errFd ?? "pipe"],
       detached: true,
     });
+    if (outFd !== undefined) closeSync(outFd);
+    if (errFd !== undefined) closeSync(errFd);
+    if (opts.workDir && child.pid) recordPid(join(opts.workDir, PID_FILE), child.pid);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
+    child.stdout?.on("data", (d: Buffer) => {
       if (stdout.length < MAX_OUTPUT) stdout += d.toString();
     });
-    child.stderr.on("data", (d: Buffer) => {
+    child.stderr?.on("data", (d: Buffer) => {
       if (stderr.length < MAX_OUTPUT) stderr += d.toString();
     });
     let killTimer: NodeJS.Timeout | undefined;
@@ -104,6 +125,11 @@ function runProcess(
     child.on("close", (code, signal) => {
       opts.signal.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
+      if (opts.workDir) {
+        rmSync(join(opts.workDir, PID_FILE), { force: true });
+        stdout = readHead(join(opts.workDir, "stdout.log"));
+        stderr = readHead(join(opts.workDir, "stderr.log"));
+      }
       if (opts.signal.aborted) return reject(opts.signal.reason);
       resolvePromise({
         exitCode: code ?? 128,
@@ -115,11 +141,53 @@ function runProcess(
   });
 }
 
+function readHead(path: string): string {
+  try {
+    return readFileSync(path, "utf8").slice(0, MAX_OUTPUT);
+  } catch {
+    return "";
+  }
+}
+
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
   try {
     process.kill(-pid, signal);
   } catch {
     // Already gone.
+  }
+}
+
+/** The pid and start time of a running command, so a later process can tell whether it still runs. */
+function recordPid(pidFile: string, pid: number): void {
+  mkdirSync(dirname(pidFile), { recursive: true });
+  writeFileSync(pidFile, `${pid} ${startTime(pid) ?? ""}`);
+}
+
+async function waitForOrphan(scratchDir: string, signal: AbortSignal): Promise<void> {
+  const pidFile = join(scratchDir, PID_FILE);
+  let content: string;
+  try {
+    content = readFileSync(pidFile, "utf8");
+  } catch {
+    return;
+  }
+  const [pid, started] = content.split(" ");
+  const alive = () => {
+    const now = startTime(Number(pid));
+    return now !== undefined && (!started || now === started);
+  };
+  while (alive()) await sleep(100, signal);
+  rmSync(pidFile, { force: true });
+}
+
+/** Linux /proc start time of a process, or undefined when it does not exist (any more). */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return undefined; // a zombie has finished
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
   }
 }

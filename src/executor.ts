@@ -40,6 +40,11 @@ export interface ExecutorContext {
   now(): Date;
   /** The execution's working directory: relative paths in params resolve against it. */
   cwd: string;
+  /**
+   * A folder of this step inside the execution's folder (not created until used), for
+   * what must survive a crash, e.g. the pid of a child process still doing the work.
+   */
+  scratchDir: string;
   /** Environment for `${{ env.X }}` and child processes (never logged). */
   env: Record<string, string | undefined>;
   aws: AwsClientFactory;

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { createActor } from "xstate";
 import { executors as defaultRegistry } from "../../executors/index.js";
@@ -207,6 +208,7 @@ async function drive(
     clock: o.clock ?? (() => new Date()),
     random: o.random ?? Math.random,
     workdir: o.workdir,
+    executionDir: executionDir(o.home, executionId),
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     ...(o.rerun ? { rerun: o.rerun } : {}),
   });
@@ -265,6 +267,7 @@ async function drive(
           logger: logger.child({ probe: c.id }),
           now: rt.deps.clock,
           cwd: o.workdir,
+          scratchDir: join(executionDir(o.home, executionId), "probes", c.id),
           env: o.env,
           aws,
           milestone: () => undefined,

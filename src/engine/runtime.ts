@@ -43,6 +43,7 @@ export class Runtime {
       clock: () => Date;
       random: () => number;
       workdir: string;
+      executionDir: string;
       onEvent?: (e: AnyJournalEvent) => void;
       rerun?: string[];
     },

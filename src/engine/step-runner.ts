@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { type ExecutorContext, fatal, type Outputs } from "../executor.js";
 import { renderDeep } from "../language/expressions.js";
 import type { ExecutorStepIR } from "../language/runbook.js";
@@ -96,6 +97,7 @@ function makeContext(
     logger: rt.deps.logger.child({ step: step.id, attempt }),
     now: () => rt.now(),
     cwd: rt.deps.workdir,
+    scratchDir: join(rt.deps.executionDir, "steps", step.id),
     env: rt.deps.env,
     aws: rt.deps.aws,
     milestone: (name, at) => rt.record("milestone", { name, at: (at ?? rt.now()).toISOString() }, step.id),

@@ -57,21 +57,23 @@ const StepCommon = {
   milestone: z.enum(MILESTONES).optional().describe("RTO/RPO milestone recorded when this step succeeds"),
 };
 
-export const ExecutorStep = z.strictObject({
-  ...StepCommon,
-  type: z.string().describe("Executor type, e.g. exec, http.check, wait, approval"),
-  with: z.record(z.string(), z.unknown()).optional().describe("Executor parameters"),
-  check: ExecCheck.optional().describe(
-    "exec only: a read-only command; exit 0 means the effect is already in place",
-  ),
-  timeout: Duration.optional(),
-  retry: Retry.optional(),
-  pointOfNoReturn: z.boolean().optional().describe("Once this step starts, onAbort no longer undoes work"),
-  always: z
-    .boolean()
-    .optional()
-    .describe("onAbort only: run even past the point of no return (paging, notices)"),
-});
+export const ExecutorStep = z
+  .strictObject({
+    ...StepCommon,
+    type: z.string().describe("Executor type, e.g. exec, http.check, wait, approval"),
+    with: z.record(z.string(), z.unknown()).optional().describe("Executor parameters"),
+    check: ExecCheck.optional().describe(
+      "exec only: a read-only command; exit 0 means the effect is already in place",
+    ),
+    timeout: Duration.optional(),
+    retry: Retry.optional(),
+    pointOfNoReturn: z.boolean().optional().describe("Once this step starts, onAbort no longer undoes work"),
+    always: z
+      .boolean()
+      .optional()
+      .describe("onAbort only: run even past the point of no return (paging, notices)"),
+  })
+  .meta({ id: "ExecutorStep" });
 
 export const ParallelStep = z.strictObject({
   ...StepCommon,
