@@ -41,6 +41,10 @@ function allowTemplates(node: Json): Json {
     );
     return { ...node, properties: props };
   }
+  if (Array.isArray(node.anyOf)) {
+    const options = node.anyOf as Json[];
+    return options.some((o) => o.type === "string") ? node : { ...node, anyOf: [...options, template] };
+  }
   if (node.type === "string" || node.type === undefined) return node;
   return { anyOf: [node, template] };
 }
