@@ -29,8 +29,9 @@ export function createSecretsState(configs: SecretConfig[] | undefined, accountI
 }
 
 export function putSecret(state: SecretsState, c: SecretConfig, accountId: string): void {
-  // AWS appends six random characters to secret ARNs; a hash keeps them stable across runs.
-  const suffix = createHash("sha256").update(key(c.region, c.name)).digest("hex").slice(0, 6);
+  // AWS appends six random characters to secret ARNs (the same for a replica in another
+  // region); a hash of the name keeps them stable across runs and regions.
+  const suffix = createHash("sha256").update(c.name).digest("hex").slice(0, 6);
   state.set(key(c.region, c.name), {
     region: c.region,
     name: c.name,
