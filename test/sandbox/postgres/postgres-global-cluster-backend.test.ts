@@ -82,6 +82,18 @@ describe("PostgresGlobalClusterBackend: the emulated global cluster on a real Po
     expect(await ids(EAST)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it("after a lossy failover, rebuildStandby re-joins the old writer as a standby of the new one", async () => {
+    await pair.rebuildStandby(WEST);
+    expect(backend.members().map((m) => [m.region, m.role])).toEqual([
+      [EAST, "reader"],
+      [WEST, "writer"],
+    ]);
+    await pair.server(WEST).query("INSERT INTO items VALUES (6)");
+    await pair.waitForReplication();
+    expect(await ids(EAST)).toEqual([1, 2, 3, 4, 6]);
+    expect(await backend.replicationLagMs()).toBeLessThan(500);
+  });
+
   it("reset returns to the initial topology with replication working", async () => {
     await pair.reset();
     expect(writer()).toBe(EAST);
