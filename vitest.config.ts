@@ -6,7 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
-    // Real servers and real processes: two cores, so keep the fan-out modest.
+    // Real servers and real processes on two cores: keep the fan-out modest.
     maxWorkers: 2,
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest.json" },
   },
 });

@@ -61,8 +61,8 @@ export class Runtime {
   }
 
   /** Journal first (fsync), then fold it into the live view, then tell observers. */
-  record<T extends EventType>(type: T, data: EventData[T], stepId?: string): void {
-    const event = this.journal.append(type, this.deps.redactor.value(data), stepId) as AnyJournalEvent;
+  record<T extends EventType>(type: T, data: EventData[T], stepId?: string, durable = true): void {
+    const event = this.journal.append(type, this.deps.redactor.value(data), stepId, durable) as AnyJournalEvent;
     this.live = applyEvent(this.live, event)!;
     this.deps.onEvent?.(event);
   }

@@ -75,7 +75,8 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
     throw new InDoubtError(stepId);
   }
 
-  rt.record("step.intent", { attempt, type: step.type, params: step.with }, stepId);
+  // Durable before acting, unless running the step twice is harmless anyway.
+  rt.record("step.intent", { attempt, type: step.type, params: step.with }, stepId, !executor.idempotent);
   rt.openIntents.set(stepId, attempt);
   const outputs = await executor.run(parsed.data, ctx);
   // A result that arrives after a timeout or abort is not this attempt's result any more.

@@ -136,7 +136,11 @@ export class JournalWriter {
     return { writer, events };
   }
 
-  append<T extends EventType>(type: T, data: EventData[T], stepId?: string): JournalEvent<T> {
+  /**
+   * `durable: false` skips the fsync for a fact whose loss a crash cannot make harmful (the
+   * intent of an idempotent step); the next durable append flushes it along with its own.
+   */
+  append<T extends EventType>(type: T, data: EventData[T], stepId?: string, durable = true): JournalEvent<T> {
     const base = { seq: this.seq + 1, ts: this.clock().toISOString(), type, data, prev: this.prev } as Omit<
       JournalEvent<T>,
       "hash"
@@ -144,7 +148,7 @@ export class JournalWriter {
     if (stepId !== undefined) base.stepId = stepId;
     const event = { ...base, hash: hashEvent(base) } as JournalEvent<T>;
     writeSync(this.fd, serialize(event));
-    fdatasyncSync(this.fd);
+    if (durable) fdatasyncSync(this.fd);
     this.seq = event.seq;
     this.prev = event.hash;
     return event;
