@@ -14,6 +14,7 @@ export class RunOutput {
   private drawn = 0;
   private timer: NodeJS.Timeout | undefined;
   private prompting = false;
+  private stopped = false;
   readonly live: boolean;
 
   constructor(
@@ -43,6 +44,8 @@ export class RunOutput {
   }
 
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (this.live) this.draw(true);

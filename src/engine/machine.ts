@@ -75,7 +75,8 @@ export function createRunbookMachine(rt: Runtime) {
       gate: fromPromise<unknown, P>(async ({ input, signal }) => {
         const approval = rt.stepsById.get(input.stepId)?.approval;
         if (!approval || !rt.gates) return;
-        await rt.gates.await(input.stepId, approval, signal);
+        const prompt = String(renderTemplate(approval.prompt, rt.scope()));
+        await rt.gates.await(input.stepId, { ...approval, prompt }, signal);
       }),
     },
     guards: {
