@@ -236,7 +236,8 @@ describe("CloudWatch through the real SDK (JSON 1.0, query-compatible)", () => {
     );
     const error = await bad.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidParameterValueException);
-    expect((error as InvalidParameterValueException).Error?.Code).toBe("InvalidParameterValue");
+    // Query-compatible clients also expose the Query code, read from x-amzn-query-error.
+    expect((error as { Error?: { Code?: string } }).Error?.Code).toBe("InvalidParameterValue");
   });
 });
 
