@@ -1,6 +1,6 @@
 import type { AnyJournalEvent, PlannedStep } from "../journal/events.js";
-import { foldEvents } from "../journal/fold.js";
-import { type ReadResult, verifyEvents } from "../journal/journal.js";
+import { type ExecutionState, foldEvents } from "../journal/fold.js";
+import { type ReadResult, type VerifyResult, verifyEvents } from "../journal/journal.js";
 import { EventDescriber } from "./describe-event.js";
 import { summarize } from "./objectives.js";
 import { isNotJsonPlaceholder } from "./read-journal.js";
@@ -22,10 +22,14 @@ export class NotAnExecutionJournalError extends Error {}
  * no engine. A journal that fails verification still yields a timeline (what it says is all
  * there is), with `integrity.verified = false` for every renderer to shout about.
  */
-export function buildTimeline(read: Pick<ReadResult, "events" | "tornTailBytes">): Timeline {
-  const integrity = checkIntegrity(read);
-  const events = read.events.filter((e) => !isNotJsonPlaceholder(e));
-  const state = foldEvents(events);
+export function buildTimeline(
+  read: Pick<ReadResult, "events" | "tornTailBytes">,
+  /** Already computed by the caller over the same events: not done twice on big journals. */
+  done: { verified?: VerifyResult; state?: ExecutionState } = {},
+): Timeline {
+  const integrity = checkIntegrity(read, done.verified);
+  const events = read.events.some(isNotJsonPlaceholder) ? read.events.filter((e) => !isNotJsonPlaceholder(e)) : read.events;
+  const state = done.state ?? foldEvents(events);
   if (!state) throw new NotAnExecutionJournalError("the journal has no readable execution.started event");
   const started = events.find((e) => e.type === "execution.started");
   const startData = started?.type === "execution.started" ? started.data : undefined;
@@ -61,6 +65,7 @@ export function buildTimeline(read: Pick<ReadResult, "events" | "tornTailBytes">
 
   return {
     schemaVersion: TIMELINE_SCHEMA_VERSION,
+    warnings: integrityWarnings(integrity),
     header,
     summary: summarize(state, steps, retries, unfinished),
     milestones,
@@ -86,8 +91,8 @@ function describeAll(
   return entries;
 }
 
-function checkIntegrity(read: Pick<ReadResult, "events" | "tornTailBytes">): Integrity {
-  const v = verifyEvents(read.events);
+function checkIntegrity(read: Pick<ReadResult, "events" | "tornTailBytes">, verified?: VerifyResult): Integrity {
+  const v = verified ?? verifyEvents(read.events);
   const integrity: Integrity = {
     verified: v.ok,
     events: v.events,
@@ -99,6 +104,26 @@ function checkIntegrity(read: Pick<ReadResult, "events" | "tornTailBytes">): Int
     integrity.problem = { line: v.problem.line, seq, message: v.problem.message };
   }
   return integrity;
+}
+
+/** The words every renderer puts at the top when the journal cannot be trusted as written. */
+export function integrityWarnings(i: Integrity): string[] {
+  const warnings: string[] = [];
+  if (i.problem) {
+    const seq = i.problem.seq === null ? "not JSON" : `seq ${i.problem.seq}`;
+    warnings.push(
+      `journal integrity check FAILED at line ${i.problem.line} (${seq}): ${i.problem.message}. ` +
+        "The journal was changed after it was written; this timeline shows what the file says now, " +
+        "which may not be what happened.",
+    );
+  }
+  if (i.tornTailBytes > 0) {
+    warnings.push(
+      `the journal ends with ${i.tornTailBytes} bytes of an unfinished write (a crash or a write in progress); ` +
+        "they are not shown.",
+    );
+  }
+  return warnings;
 }
 
 function outcomeOf(status: string): Outcome {
@@ -122,9 +147,15 @@ function outcomeDetail(state: NonNullable<ReturnType<typeof foldEvents>>): strin
   if (state.status === "aborted" && state.abort) {
     const a = state.abort;
     if (a.declinedGate) return `gate ${a.declinedGate} declined: ${a.reason}`;
+    if (a.criterion?.startsWith("gate:")) return `gate ${a.criterion.slice(5)} declined: ${a.reason}`;
     const during = a.duringStep ? ` during ${a.duringStep}` : "";
     return a.criterion ? `abort criterion ${a.criterion} fired${during}: ${a.reason}` : a.reason;
   }
-  if (state.status === "paused" && state.pausedAt) return `waiting for approval of ${state.pausedAt.stepId}`;
+  if (state.status === "paused" && state.pausedAt) {
+    const p = state.pausedAt;
+    return p.reason === "in-doubt"
+      ? `${p.stepId} is in doubt after a crash: ${p.message}`
+      : `waiting for approval of ${p.stepId}: ${p.message}`;
+  }
   return undefined;
 }

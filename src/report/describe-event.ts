@@ -90,6 +90,14 @@ export class EventDescriber {
           : line("check", "info", `${p}Check: effect not in place, running it${detail}`);
       }
       case "step.succeeded":
+        if (e.data.assumedBy !== undefined) {
+          return line(
+            "step",
+            "warn",
+            `${p}Marked done by ${e.data.assumedBy} (resume --assume-done); not verified`,
+            e.data.assumedBy,
+          );
+        }
         return e.data.alreadyInPlace
           ? line("step", "ok", `${p}Already in place on resume; not run again`)
           : line(
@@ -114,11 +122,24 @@ export class EventDescriber {
         );
       }
       case "abort.fired": {
+        if (e.data.criterion.startsWith("gate:")) {
+          return line(
+            "abort",
+            "error",
+            `Aborting: gate ${e.data.criterion.slice(5)} declined (${e.data.reason})`,
+          );
+        }
         const during = e.data.duringStep ? ` during ${e.data.duringStep}` : "";
         return line("abort", "error", `Abort criterion ${e.data.criterion} fired${during}: ${e.data.reason}`);
       }
       case "execution.paused":
-        return line("execution", "warn", `Paused: waiting for approval of ${e.data.stepId}`);
+        return e.data.reason === "in-doubt"
+          ? line(
+              "execution",
+              "warn",
+              `Paused: ${e.data.stepId} is in doubt, an operator must decide (${e.data.message})`,
+            )
+          : line("execution", "warn", `Paused: waiting for approval of ${e.data.stepId} (${e.data.message})`);
       case "execution.completed":
         return line("execution", "ok", "Execution completed");
       case "execution.failed": {

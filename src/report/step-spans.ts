@@ -61,6 +61,7 @@ function leafSpan(plan: PlannedStep, st: StepState, unfinished: boolean): StepSp
     span.declined = { ...st.declined };
     span.endedAt ??= st.declined.at;
   }
+  if (st.assumedBy !== undefined) span.assumedBy = st.assumedBy;
   if (st.skipReason !== undefined) span.skipReason = st.skipReason;
   if (st.error) span.error = { ...st.error };
   return span;

@@ -113,6 +113,8 @@ export interface StepSpan {
   startOffsetMs?: number;
   durationMs?: number;
   alreadyInPlace: boolean;
+  /** An operator asserted the effect is in place (`resume --assume-done`); nothing verified it. */
+  assumedBy?: string;
   pointOfNoReturn: boolean;
   gate: boolean;
   milestone?: string;
@@ -134,6 +136,8 @@ export interface Integrity {
 
 export interface Timeline {
   schemaVersion: typeof TIMELINE_SCHEMA_VERSION;
+  /** Shown first by every renderer: integrity failures, torn writes. Empty when all is well. */
+  warnings: string[];
   header: TimelineHeader;
   summary: TimelineSummary;
   milestones: Milestone[];

@@ -1,0 +1,101 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ExitCode, JournalTamperedError, UsageError } from "../errors.js";
+import { executionsDir, journalPath, runbookHome } from "../journal/paths.js";
+import { buildTimeline, NotAnExecutionJournalError } from "../report/build-timeline.js";
+import { resolveExecutionId } from "../report/find-execution.js";
+import { renderTimelineHtml } from "../report/html-timeline.js";
+import { renderTimelineJson } from "../report/json-timeline.js";
+import { renderTimelineMarkdown } from "../report/markdown-timeline.js";
+import { readJournalLinear } from "../report/read-journal.js";
+import { isValidTimeZone } from "../report/time-format.js";
+import type { Timeline } from "../report/timeline-model.js";
+import { type CommandIO, writeLine } from "./io.js";
+
+export type ReportFormat = "md" | "html" | "json";
+const FORMATS: readonly ReportFormat[] = ["md", "html", "json"];
+
+/** `--format` checked once for both report commands. */
+export function checkFormat(format: string | undefined): ReportFormat {
+  const f = format ?? "md";
+  if (!(FORMATS as readonly string[]).includes(f)) {
+    throw new UsageError(`unknown format "${f}"`, "Use --format md, --format html or --format json.");
+  }
+  return f as ReportFormat;
+}
+
+/** Writes a report to `-o <file>` (relative to the working directory) or to stdout. */
+export function emitReport(text: string, output: string | undefined, io: CommandIO, what: string): void {
+  if (output === undefined || output === "-") {
+    io.stdout.write(text);
+    return;
+  }
+  const path = resolve(io.cwd, output);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  writeLine(io.stderr, `${what} written to ${path}`);
+}
+
+/**
+ * `runbook timeline <execution-id>`: the post-incident timeline, from the journal alone.
+ * Exit 0, or 6 (`ExitCode.tampered`) when the journal fails its hash chain: the timeline is
+ * still written, with the warning at the top.
+ */
+export async function timelineCommand(
+  executionId: string,
+  opts: { format?: "md" | "html" | "json"; output?: string; tz?: string },
+  io: CommandIO,
+): Promise<number> {
+  const format = checkFormat(opts.format);
+  if (opts.tz !== undefined && !isValidTimeZone(opts.tz)) {
+    throw new UsageError(
+      `unknown time zone "${opts.tz}"`,
+      "Use an IANA zone such as UTC, Europe/Berlin or America/New_York.",
+    );
+  }
+  const home = runbookHome(io.env, io.cwd);
+  const found = resolveExecutionId(home, executionId);
+  if (!("id" in found)) throw unknownExecution(executionId, home, found.candidates);
+
+  const read = readJournalLinear(journalPath(home, found.id));
+  let timeline: Timeline;
+  try {
+    timeline = buildTimeline(read);
+  } catch (err) {
+    if (!(err instanceof NotAnExecutionJournalError)) throw err;
+    throw new JournalTamperedError(
+      `journal of ${found.id} has no readable execution.started event: it is damaged or not a runbook journal`,
+      `Inspect ${journalPath(home, found.id)}`,
+    );
+  }
+  const render =
+    format === "json"
+      ? renderTimelineJson(timeline)
+      : format === "html"
+        ? renderTimelineHtml(timeline, opts.tz ? { tz: opts.tz } : {})
+        : renderTimelineMarkdown(timeline, opts.tz ? { tz: opts.tz } : {});
+  emitReport(render, opts.output, io, "timeline");
+  if (!timeline.integrity.verified) {
+    const p = timeline.integrity.problem;
+    writeLine(
+      io.stderr,
+      `WARNING: journal integrity check FAILED at line ${p?.line ?? "?"}: ${p?.message ?? ""}`,
+    );
+    return ExitCode.tampered;
+  }
+  return ExitCode.completed;
+}
+
+function unknownExecution(wanted: string, home: string, candidates: string[]): UsageError {
+  const dir = executionsDir(home);
+  const shown = candidates.slice(0, 5).map((id) => `  ${id}`);
+  const more = candidates.length > 5 ? [`  … and ${candidates.length - 5} more`] : [];
+  const hint = [
+    candidates.length > 0 ? "Known executions (newest first):" : `No executions under ${dir}.`,
+    ...shown,
+    ...more,
+    "List every execution with: runbook history",
+    `Execution ids are the directory names under ${dir} (RUNBOOK_HOME overrides .runbook).`,
+  ].join("\n");
+  return new UsageError(`no execution "${wanted}" under ${dir}`, hint);
+}

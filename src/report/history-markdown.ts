@@ -1,0 +1,92 @@
+import type { History, HistoryRun, RunbookHistory } from "./history-model.js";
+import { BASELINE_WINDOW, MIN_BASELINE_RUNS, REGRESSION_TOLERANCE } from "./history-model.js";
+import { durationOrDash, verdictLabel } from "./labels.js";
+import { mdCell } from "./markdown-timeline.js";
+
+/** `runbook history` as Markdown: a table per runbook, a Mermaid trend chart, regressions first. */
+export function renderHistoryMarkdown(h: History): string {
+  const out: string[] = ["# Failover and drill history", ""];
+  if (h.tampered.length > 0) {
+    out.push(
+      `> **WARNING: ${h.tampered.length} journal${h.tampered.length === 1 ? "" : "s"} failed the integrity check**: ${h.tampered.map((id) => `\`${id}\``).join(", ")}. Their figures are shown but not used as a baseline.`,
+      "",
+    );
+  }
+  if (h.runbooks.length === 0) out.push("No executions found.", "");
+  for (const rb of h.runbooks) out.push(...runbookSection(rb));
+  if (h.unreadable.length > 0) {
+    out.push(
+      "## Unreadable journals",
+      "",
+      ...h.unreadable.map((u) => `- \`${u.executionId}\`: ${mdCell(u.reason)}`),
+      "",
+    );
+  }
+  out.push(
+    `_Regression: achieved RTO above the objective, or more than ${Math.round(REGRESSION_TOLERANCE * 100)}% above the median of the previous ${BASELINE_WINDOW} runs with a measured RTO (at least ${MIN_BASELINE_RUNS} needed)._`,
+    "",
+  );
+  return `${out.join("\n")}\n`;
+}
+
+function runbookSection(rb: RunbookHistory): string[] {
+  const s = rb.stats;
+  const out = [
+    `## ${rb.runbook}`,
+    "",
+    `${s.executions} executions (${s.drills} drills), ${s.completed} completed; median RTO ${durationOrDash(s.medianRtoMs)}, last ${durationOrDash(s.lastRtoMs)}.`,
+    "",
+  ];
+  if (rb.regressions.length > 0) {
+    out.push(`> **Regressions (${rb.regressions.length})**`, ">");
+    for (const r of rb.regressions) out.push(`> - \`${r.executionId}\`: ${mdCell(r.message)}`);
+    out.push("");
+  } else {
+    out.push("No regressions.", "");
+  }
+  out.push(
+    "| Started (UTC) | Execution | Mode | Env | Outcome | RTO | RTO target | RTO | RPO | RPO target | RPO | Baseline RTO | Flags |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rb.runs.map(runRow),
+    "",
+  );
+  const chart = trendChart(rb);
+  if (chart) out.push("```mermaid", chart, "```", "");
+  return out;
+}
+
+function runRow(r: HistoryRun): string {
+  const flags = [
+    ...(r.integrityVerified ? [] : ["TAMPERED"]),
+    ...r.regressions.map((g) =>
+      g.kind === "rto-over-baseline"
+        ? "REGRESSION"
+        : g.kind === "rto-over-objective"
+          ? "RTO MISSED"
+          : "RPO MISSED",
+    ),
+  ];
+  return `| ${r.startedAt.slice(0, 16).replace("T", " ")} | \`${r.executionId}\` | ${r.mode} | ${mdCell(r.environment)} | ${r.outcome} | ${durationOrDash(r.rto.actualMs)} | ${durationOrDash(r.rto.objectiveMs)} | ${verdictLabel(r.rto.verdict)} | ${durationOrDash(r.rpo.actualMs)} | ${durationOrDash(r.rpo.objectiveMs)} | ${verdictLabel(r.rpo.verdict)} | ${durationOrDash(r.baselineRtoMs)} | ${flags.length ? `**${flags.join(", ")}**` : ""} |`;
+}
+
+/** Mermaid `xychart-beta`: achieved RTO per run (bars) against the objective (line), in seconds. */
+export function trendChart(rb: RunbookHistory): string | undefined {
+  const measured = rb.runs.filter((r) => r.rto.actualMs !== undefined);
+  if (measured.length === 0) return undefined;
+  const secs = (ms: number) => Math.round(ms / 100) / 10;
+  const achieved = measured.map((r) => secs(r.rto.actualMs ?? 0));
+  const objectives = measured.map((r) =>
+    r.rto.objectiveMs !== undefined ? secs(r.rto.objectiveMs) : undefined,
+  );
+  const max = Math.max(...achieved, ...objectives.map((o) => o ?? 0));
+  const labels = measured.map((r) => `"${r.startedAt.slice(5, 10)} ${r.mode}"`);
+  const lines = [
+    "xychart-beta",
+    `    title "${rb.runbook.replace(/"/g, "'")}: RTO achieved vs objective (s)"`,
+    `    x-axis [${labels.join(", ")}]`,
+    `    y-axis "seconds" 0 --> ${Math.ceil((max * 1.1) / 10) * 10}`,
+    `    bar [${achieved.join(", ")}]`,
+  ];
+  if (objectives.every((o) => o !== undefined)) lines.push(`    line [${objectives.join(", ")}]`);
+  return lines.join("\n");
+}

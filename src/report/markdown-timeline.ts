@@ -1,0 +1,152 @@
+import { formatDuration } from "../language/duration.js";
+import {
+  durationOrDash,
+  objectiveMargin,
+  outcomeLabel,
+  shortHash,
+  stepNotes,
+  verdictLabel,
+} from "./labels.js";
+import { renderGantt } from "./mermaid-gantt.js";
+import { formatOffset, type TimeDisplay, timeDisplay } from "./time-format.js";
+import type { ObjectiveResult, Timeline } from "./timeline-model.js";
+
+export interface RenderOptions {
+  /** IANA zone for displayed times; UTC when absent. The JSON form is always UTC. */
+  tz?: string;
+}
+
+/** A table cell: one line, no unescaped pipe. */
+export function mdCell(text: string): string {
+  if (!text.includes("|") && !text.includes("\n")) return text;
+  return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+}
+
+/** The post-incident timeline as Markdown: paste it into the review document as is. */
+export function renderTimelineMarkdown(t: Timeline, opts: RenderOptions = {}): string {
+  const time = timeDisplay(opts.tz, [t.header.declaredAt, t.header.endedAt ?? t.header.lastEventAt]);
+  const h = t.header;
+  const out: string[] = [];
+  out.push(
+    `# ${h.mode === "drill" ? "Drill" : "Failover"} timeline: ${h.runbook.name} (${h.environment})`,
+    "",
+  );
+  out.push(...warnings(t), ...header(t, time), ...summary(t), ...milestones(t, time), ...steps(t, time));
+  out.push("## Chart", "", "```mermaid", renderGantt(t, time), "```", "");
+  out.push(...chronology(t, time), ...integrity(t));
+  return `${out.join("\n")}\n`;
+}
+
+function warnings(t: Timeline): string[] {
+  const out: string[] = [];
+  const p = t.integrity.problem;
+  if (p) {
+    out.push(
+      `> **WARNING: journal integrity check FAILED at line ${p.line}** (${p.seq === null ? "not JSON" : `seq ${p.seq}`}): ${p.message}.`,
+      "> The journal was changed after it was written. Everything below is what the file says now,",
+      "> which may not be what happened. Keep the original and compare before relying on this timeline.",
+      "",
+    );
+  }
+  if (t.integrity.tornTailBytes > 0) {
+    out.push(
+      `> **Note:** the journal ends with ${t.integrity.tornTailBytes} bytes of an unfinished write (crash or write in progress); they are not shown.`,
+      "",
+    );
+  }
+  return out;
+}
+
+function header(t: Timeline, time: TimeDisplay): string[] {
+  const h = t.header;
+  const rows: [string, string][] = [
+    ["Execution", `\`${h.executionId}\``],
+    ["Runbook", `${h.runbook.name} (\`${h.runbook.file}\`, sha256 \`${shortHash(h.runbook.sourceSha256)}\`)`],
+    ["Environment", h.environment],
+    ["Mode", h.mode],
+    ["Operator", `${h.operator}${h.host ? ` on ${h.host}` : ""}`],
+    ["Incident declared", time.full(h.declaredAt)],
+    ["Started", time.full(h.startedAt)],
+    ["Ended", h.endedAt ? time.full(h.endedAt) : `not yet (last event ${time.full(h.lastEventAt)})`],
+    ["Outcome", `**${outcomeLabel(h.outcome)}**${h.outcomeDetail ? `: ${h.outcomeDetail}` : ""}`],
+  ];
+  if (t.resumes.length > 0) {
+    rows.push(["Resumed", t.resumes.map((r) => `by ${r.operator} at ${time.full(r.at)}`).join("; ")]);
+  }
+  if (t.lockTakeovers > 0) rows.push(["Lock taken over", `${t.lockTakeovers}×`]);
+  const inputs = Object.entries(h.inputs);
+  if (inputs.length > 0) rows.push(["Inputs", inputs.map(([k, v]) => `${k}=${v}`).join(", ")]);
+  return ["| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${mdCell(v)} |`), ""];
+}
+
+function summary(t: Timeline): string[] {
+  const s = t.summary;
+  const row = (name: string, r: ObjectiveResult) =>
+    `| ${name} | ${durationOrDash(r.objectiveMs)} | ${durationOrDash(r.actualMs)} | **${verdictLabel(r.verdict)}** | ${mdCell([objectiveMargin(r), r.note].filter(Boolean).join("; "))} |`;
+  return [
+    "## Summary",
+    "",
+    "| Objective | Target | Achieved | Result | Notes |",
+    "|---|---|---|---|---|",
+    row("RTO", s.rto),
+    row("RPO", s.rpo),
+    "",
+    `Overall: **${verdictLabel(s.verdict)}**. ${formatDuration(s.elapsedMs)} from incident declared to ${t.header.endedAt ? "end" : "last event"}; ` +
+      `steps: ${s.stepsSucceeded} succeeded, ${s.stepsFailed} failed, ${s.stepsSkipped} skipped; ${s.retries} ${s.retries === 1 ? "retry" : "retries"}.`,
+    "",
+  ];
+}
+
+function milestones(t: Timeline, time: TimeDisplay): string[] {
+  if (t.milestones.length === 0) return [];
+  return [
+    "## Milestones",
+    "",
+    `| Milestone | Time (${time.zone}) | Since declared |`,
+    "|---|---|---|",
+    ...t.milestones.map((m) => `| ${mdCell(m.name)} | ${time.wall(m.at)} | ${formatOffset(m.offsetMs)} |`),
+    "",
+  ];
+}
+
+function steps(t: Timeline, time: TimeDisplay): string[] {
+  return [
+    "## Steps",
+    "",
+    `| Step | Type | Status | Attempts | Started (${time.zone}) | Duration | Notes |`,
+    "|---|---|---|---|---|---|---|",
+    ...t.steps.map((s) => {
+      const id = s.parent ? `↳ ${s.id}` : s.id;
+      const started = s.startedAt ? time.clock(s.startedAt) : "—";
+      const duration =
+        s.durationMs !== undefined ? formatDuration(s.durationMs) : s.startedAt ? "running" : "—";
+      return `| ${mdCell(id)} | ${mdCell(s.type)} | ${s.status} | ${s.attempts} | ${started} | ${duration} | ${mdCell(stepNotes(s))} |`;
+    }),
+    "",
+  ];
+}
+
+function chronology(t: Timeline, time: TimeDisplay): string[] {
+  const out = [
+    "## Chronology",
+    "",
+    `| Time (${time.zone}) | Since declared | Step | Event | By |`,
+    "|---|---|---|---|---|",
+  ];
+  for (const e of t.entries) {
+    const text = e.severity === "error" ? `**${mdCell(e.text)}**` : mdCell(e.text);
+    out.push(
+      `| ${time.clock(e.at)} | ${formatOffset(e.offsetMs)} | ${mdCell(e.stepId ?? "")} | ${text} | ${mdCell(e.actor ?? "")} |`,
+    );
+  }
+  out.push("");
+  return out;
+}
+
+function integrity(t: Timeline): string[] {
+  const i = t.integrity;
+  const line = i.verified
+    ? `Journal integrity: hash chain **verified** over ${i.events} events; final hash \`${i.finalHash}\`.`
+    : `Journal integrity: **FAILED** at line ${i.problem?.line ?? "?"} of ${i.events}; last recorded hash \`${i.finalHash}\`.`;
+  return ["## Integrity", "", line, ""];
+}

@@ -1,0 +1,188 @@
+import { formatDuration } from "../language/duration.js";
+import { cssToken, esc } from "./html-escape.js";
+import { chartedSteps } from "./labels.js";
+import { tickLabel, timeScale } from "./time-axis.js";
+import type { TimeDisplay } from "./time-format.js";
+import type { StepSpan, Timeline, TimelineEntry } from "./timeline-model.js";
+
+/** Past this many bars the chart draws the first ones and says how many it left out. */
+export const MAX_CHART_BARS = 300;
+
+const WIDTH = 1120;
+const LABEL_W = 230;
+const RIGHT = 40;
+const ROW_H = 26;
+const BAR_H = 16;
+const LABEL_ROW_H = 15;
+
+/**
+ * The steps on a time axis as inline SVG: one `rect.bar` per step that started, failed
+ * attempts as ticks, milestones as labelled dotted lines, the RTO objective as a red line.
+ */
+export function renderStepChartSvg(t: Timeline, time: TimeDisplay): string {
+  const all = chartedSteps(t.steps);
+  const steps = all.slice(0, MAX_CHART_BARS);
+  const declaredMs = Date.parse(t.header.declaredAt);
+  const endMs = Date.parse(t.header.endedAt ?? t.header.lastEventAt);
+  const rtoMs = t.summary.rto.objectiveMs;
+  const starts = steps.map((s) => Date.parse(s.startedAt ?? t.header.startedAt));
+  const lo = Math.min(declaredMs, Date.parse(t.header.startedAt), ...starts);
+  const hiRaw = Math.max(endMs, rtoMs !== undefined ? declaredMs + rtoMs : endMs);
+  const hi = hiRaw + Math.max((hiRaw - lo) * 0.02, 500);
+  const scale = timeScale(lo, hi, LABEL_W, WIDTH - RIGHT, declaredMs);
+
+  const markers = markerLines(t, rtoMs, declaredMs);
+  const labelRows = placeLabels(markers.map((m) => ({ x: scale.x(m.ms), width: m.label.length * 6.4 + 14 })));
+  const top = 18 + (Math.max(0, ...labelRows) + 1) * LABEL_ROW_H;
+  const chartBottom = top + steps.length * ROW_H + 6;
+  const height = chartBottom + 40;
+
+  const out: string[] = [];
+  out.push(
+    `<svg class="step-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="Steps of ${esc(t.header.runbook.name)} on a time axis">`,
+  );
+  // Grid and axis.
+  for (const tick of scale.ticks) {
+    const x = scale.x(tick).toFixed(1);
+    out.push(`<line class="grid" x1="${x}" x2="${x}" y1="${top - 4}" y2="${chartBottom}"/>`);
+    out.push(
+      `<text class="tick" x="${x}" y="${chartBottom + 15}" text-anchor="middle">${esc(tickLabel(tick, declaredMs))}</text>`,
+    );
+    out.push(
+      `<text class="tick clock" x="${x}" y="${chartBottom + 29}" text-anchor="middle">${esc(time.wall(new Date(tick).toISOString()).slice(11, 19))}</text>`,
+    );
+  }
+  // Parallel groups as bands behind their rows.
+  out.push(...groupBands(steps, top));
+  const retryFailures = new Map<string, TimelineEntry[]>();
+  for (const e of t.entries) {
+    if (e.stepId !== undefined && e.eventType === "step.failed" && e.kind === "retry") {
+      retryFailures.set(e.stepId, [...(retryFailures.get(e.stepId) ?? []), e]);
+    }
+  }
+  steps.forEach((s, i) => {
+    out.push(...stepRow(s, i, top, scale.x, t, endMs, retryFailures.get(s.id) ?? []));
+  });
+  markers.forEach((m, i) => {
+    const x = scale.x(m.ms).toFixed(1);
+    const ly = 14 + (labelRows[i] ?? 0) * LABEL_ROW_H;
+    out.push(`<g class="marker ${m.cls}">`);
+    out.push(`<line x1="${x}" x2="${x}" y1="${ly + 3}" y2="${chartBottom}"/>`);
+    const half = (m.label.length * 6.4) / 2;
+    const tx = Math.min(Math.max(scale.x(m.ms), LABEL_W + half), WIDTH - half - 4).toFixed(1);
+    out.push(`<text x="${tx}" y="${ly}" text-anchor="middle">${esc(m.label)}</text>`);
+    out.push(
+      `<title>${esc(`${m.label} at ${time.wall(new Date(m.ms).toISOString())} ${time.zone}`)}</title></g>`,
+    );
+  });
+  if (all.length > steps.length) {
+    out.push(
+      `<text class="tick" x="${LABEL_W}" y="${height - 2}">${all.length - steps.length} more steps not drawn</text>`,
+    );
+  }
+  out.push(`<text class="axis-note" x="8" y="${chartBottom + 22}">since declared / ${esc(time.zone)}</text>`);
+  out.push("</svg>");
+  return out.join("\n");
+}
+
+interface Marker {
+  ms: number;
+  label: string;
+  cls: string;
+}
+
+function markerLines(t: Timeline, rtoMs: number | undefined, declaredMs: number): Marker[] {
+  const markers: Marker[] = t.milestones.map((m) => ({
+    ms: Date.parse(m.at),
+    label: m.name,
+    cls: m.name === "service_restored" ? "milestone restored" : "milestone",
+  }));
+  if (rtoMs !== undefined)
+    markers.push({ ms: declaredMs + rtoMs, label: `RTO objective ${formatDuration(rtoMs)}`, cls: "rto" });
+  for (const e of t.entries) {
+    if (e.kind === "abort" && e.eventType === "abort.fired")
+      markers.push({ ms: Date.parse(e.at), label: "abort fired", cls: "abort" });
+    if (e.kind === "resume")
+      markers.push({ ms: Date.parse(e.at), label: `resumed by ${e.actor ?? "?"}`, cls: "resume" });
+  }
+  if (!t.header.endedAt)
+    markers.push({ ms: Date.parse(t.header.lastEventAt), label: "last event", cls: "now" });
+  return markers.sort((a, b) => a.ms - b.ms);
+}
+
+/** Greedy label rows so close milestones do not print over each other. */
+function placeLabels(items: { x: number; width: number }[]): number[] {
+  const rowEnds: number[] = [];
+  return items.map(({ x, width }) => {
+    const left = x - width / 2;
+    let row = rowEnds.findIndex((end) => end <= left);
+    if (row === -1) {
+      row = rowEnds.length;
+      rowEnds.push(0);
+    }
+    rowEnds[row] = x + width / 2;
+    return row;
+  });
+}
+
+function groupBands(steps: StepSpan[], top: number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < steps.length) {
+    const parent = steps[i]?.parent;
+    let j = i;
+    while (j < steps.length && parent !== undefined && steps[j]?.parent === parent) j++;
+    if (parent !== undefined && j > i) {
+      const y = top + i * ROW_H;
+      out.push(
+        `<rect class="group" x="4" y="${y}" width="${WIDTH - 8}" height="${(j - i) * ROW_H}" rx="4"/>`,
+      );
+      out.push(
+        `<text class="group-label" x="${WIDTH - RIGHT + 4}" y="${y + 11}" text-anchor="end">∥ ${esc(parent)}</text>`,
+      );
+      i = j;
+    } else i++;
+  }
+  return out;
+}
+
+function stepRow(
+  s: StepSpan,
+  i: number,
+  top: number,
+  x: (ms: number) => number,
+  t: Timeline,
+  endMs: number,
+  retryFailures: TimelineEntry[],
+): string[] {
+  const y = top + i * ROW_H;
+  const startMs = Date.parse(s.startedAt ?? t.header.startedAt);
+  const stopMs = s.endedAt ? Date.parse(s.endedAt) : endMs;
+  const x0 = x(startMs);
+  const w = Math.max(x(stopMs) - x0, 3);
+  const label = `${s.parent ? "↳ " : ""}${s.phase === "onAbort" ? "onAbort · " : ""}${s.id}`;
+  const dur = s.durationMs !== undefined ? formatDuration(s.durationMs) : "running";
+  const status = cssToken(s.status);
+  const tip = `${s.id} (${s.type}): ${s.status}, ${dur}${s.attempts > 1 ? `, ${s.attempts} attempts` : ""}${s.alreadyInPlace ? ", already in place on resume" : ""}`;
+  const out = [
+    `<text class="step-label${s.phase === "onAbort" ? " on-abort" : ""}" x="${s.parent ? 22 : 10}" y="${y + BAR_H}">${esc(truncate(label, 30))}</text>`,
+    `<rect class="bar ${status}${s.gate ? " gate" : ""}" data-step="${esc(s.id)}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${BAR_H}" rx="3"><title>${esc(tip)}</title></rect>`,
+  ];
+  for (const e of retryFailures) {
+    const fx = x(Date.parse(e.at)).toFixed(1);
+    out.push(
+      `<line class="retry-mark" x1="${fx}" x2="${fx}" y1="${y + 1}" y2="${y + BAR_H + 7}"><title>${esc(e.text)}</title></line>`,
+    );
+  }
+  const note = `${dur}${s.attempts > 1 ? ` · ${s.attempts} attempts` : ""}${s.alreadyInPlace ? " · already in place" : ""}`;
+  const textX = x0 + w + 6;
+  const anchorEnd = textX > WIDTH - RIGHT - 120;
+  out.push(
+    `<text class="bar-note" x="${(anchorEnd ? x0 - 6 : textX).toFixed(1)}" y="${y + BAR_H}"${anchorEnd ? ' text-anchor="end"' : ""}>${esc(note)}</text>`,
+  );
+  return out;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

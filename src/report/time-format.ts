@@ -1,0 +1,83 @@
+import { formatDuration } from "../language/duration.js";
+
+/**
+ * Display of instants for reports. The model keeps UTC ISO-8601; renderers show wall-clock
+ * time in one zone (UTC unless an IANA zone is asked for), labelled with that zone.
+ */
+export interface TimeDisplay {
+  /** `UTC` or the IANA zone name. */
+  zone: string;
+  /** `2026-11-27 03:12:00.000` in the display zone. */
+  wall(iso: string): string;
+  /** `03:12:00.000`, or `11-27 03:12:00.000` when the report spans several days. */
+  clock(iso: string): string;
+  /** `2026-11-27 04:12:00.000 GMT+1` style, for headers. */
+  full(iso: string): string;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function timeDisplay(tz: string | undefined, spanIsos: readonly string[] = []): TimeDisplay {
+  const zone = tz === undefined || tz === "UTC" || tz === "Etc/UTC" ? "UTC" : tz;
+  const wall = zone === "UTC" ? utcWall : zonedWall(zone);
+  const days = new Set(spanIsos.map((iso) => wall(iso).slice(0, 10)));
+  const multiDay = days.size > 1;
+  const label = zone === "UTC" ? () => "UTC" : zoneLabel(zone);
+  return {
+    zone,
+    wall,
+    clock: (iso) => (multiDay ? wall(iso).slice(5) : wall(iso).slice(11)),
+    full: (iso) => `${wall(iso)} ${label(iso)}`,
+  };
+}
+
+const UTC_ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+function utcWall(iso: string): string {
+  // Journal timestamps are already `toISOString()` output: no Date needed (100k rows).
+  if (UTC_ISO_MS.test(iso)) return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toISOString().slice(0, 23).replace("T", " ");
+}
+
+function zonedWall(zone: string): (iso: string) => string {
+  const fmt = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    fractionalSecondDigits: 3,
+  });
+  return (iso) => {
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return iso;
+    const p: Record<string, string> = {};
+    for (const part of fmt.formatToParts(d)) p[part.type] = part.value;
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}.${p.fractionalSecond}`;
+  };
+}
+
+function zoneLabel(zone: string): (iso: string) => string {
+  const fmt = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "short" });
+  return (iso) => {
+    const name = fmt.formatToParts(new Date(iso)).find((p) => p.type === "timeZoneName")?.value ?? "";
+    return name ? `${zone} (${name})` : zone;
+  };
+}
+
+/** `T+3m34s`, `T-2.0s`: time since the incident was declared. */
+export function formatOffset(ms: number): string {
+  return ms < 0 ? `T-${formatDuration(-ms)}` : `T+${formatDuration(ms)}`;
+}

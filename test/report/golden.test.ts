@@ -1,0 +1,39 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { verifyEvents } from "../../src/journal/journal.js";
+import { renderTimelineJson } from "../../src/report/json-timeline.js";
+import { renderTimelineMarkdown } from "../../src/report/markdown-timeline.js";
+import { parseJournalLinear } from "../../src/report/read-journal.js";
+import { SCENARIOS } from "../fixtures/journal-scenarios.js";
+import { GOLDEN, fixtureText, fixtureTimeline } from "./helpers.js";
+
+/**
+ * Golden files: the Markdown and JSON timelines of each recorded journal. A change in
+ * output fails here; accept it deliberately with `UPDATE_GOLDEN=1 npx vitest run test/report`
+ * and review the diff. Missing golden files fail too: they are never written silently.
+ */
+const update = process.env.UPDATE_GOLDEN === "1";
+
+function golden(file: string, actual: string): void {
+  const url = new URL(file, GOLDEN);
+  if (update) writeFileSync(url, actual);
+  if (!existsSync(url)) throw new Error(`golden file ${file} is missing: run with UPDATE_GOLDEN=1 to create it`);
+  expect(actual).toBe(readFileSync(url, "utf8"));
+}
+
+describe.each(Object.keys(SCENARIOS))("recorded journal %s", (name) => {
+  it("is what the scenario generator writes, with an intact hash chain", () => {
+    const text = fixtureText(name);
+    expect(text).toBe(SCENARIOS[name]?.());
+    const read = parseJournalLinear(text);
+    expect(verifyEvents(read.events).ok).toBe(true);
+  });
+
+  it("renders the golden Markdown", () => {
+    golden(`${name}.md`, renderTimelineMarkdown(fixtureTimeline(name)));
+  });
+
+  it("renders the golden JSON", () => {
+    golden(`${name}.json`, renderTimelineJson(fixtureTimeline(name)));
+  });
+});
