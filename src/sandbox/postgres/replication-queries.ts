@@ -6,12 +6,15 @@ import { type PostgresServer, sleep } from "./postgres-server.js";
  * newest heartbeat on the primary and the newest one the standby has replayed.
  */
 
+/** Short enough for a once-a-second metric sampler, long enough for a loaded 2-core box. */
+const LAG_QUERY_CONNECT_TIMEOUT_MS = 2_000;
+
 const LATEST_HEARTBEAT_SQL = "SELECT max(written_at) AS at FROM heartbeat";
 
 /** Newest heartbeat visible on `server`, or undefined (no heartbeat yet, or no table). */
 export async function latestHeartbeatAt(
   server: PostgresServer,
-  connectTimeoutMs = 1_000,
+  connectTimeoutMs = LAG_QUERY_CONNECT_TIMEOUT_MS,
 ): Promise<Date | undefined> {
   const rows = await server.query<{ at: Date | null }>(LATEST_HEARTBEAT_SQL, [], connectTimeoutMs);
   return rows[0]?.at ?? undefined;
@@ -30,14 +33,14 @@ export async function replayLagMs(primary: PostgresServer, standby: PostgresServ
   const primaryRows = await primary.query<{ lsn: string; at: Date | null }>(
     `SELECT pg_current_wal_lsn()::text AS lsn, (${LATEST_HEARTBEAT_SQL}) AS at`,
     [],
-    1_000,
+    LAG_QUERY_CONNECT_TIMEOUT_MS,
   );
   const primaryState = primaryRows[0];
   if (!primaryState) throw new Error("primary returned no WAL position");
   const standbyRows = await standby.query<{ caught_up: boolean; at: Date | null }>(
     `SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS caught_up, (${LATEST_HEARTBEAT_SQL}) AS at`,
     [primaryState.lsn],
-    1_000,
+    LAG_QUERY_CONNECT_TIMEOUT_MS,
   );
   const standbyState = standbyRows[0];
   if (!standbyState) throw new Error("standby returned no replay position");

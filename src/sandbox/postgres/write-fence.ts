@@ -56,7 +56,7 @@ export async function terminateClientSessions(server: PostgresServer): Promise<n
 
 /** Whether an application session on `server` may write. */
 export async function acceptsWrites(server: PostgresServer): Promise<boolean> {
-  const client = server.client({ connectTimeoutMs: 1_000 });
+  const client = server.client({ connectTimeoutMs: 3_000 });
   await client.connect();
   try {
     const rows = await client.query<{ writable: boolean }>(

@@ -99,9 +99,9 @@ describe("traffic through a real regional failover", () => {
     // Failures start around the moment A went down (requests in flight then may fail too)...
     expect(outage?.startedAt).toBeGreaterThanOrEqual(downAt - 1_100);
     expect(outage?.startedAt).toBeLessThan(switchedAt);
-    // ...and end after the switch, within the edge's TTL plus a request.
+    // ...and end after the switch, within the edge's TTL plus a (possibly slow) request.
     expect(outage?.endedAt).toBeGreaterThanOrEqual(switchedAt);
-    expect(outage?.endedAt).toBeLessThan(switchedAt + TTL_MS + 1_000);
+    expect(outage?.endedAt).toBeLessThan(switchedAt + TTL_MS + 2_500);
     expect(outage?.durationMs).toBeGreaterThanOrEqual(switchedAt - downAt - 100);
     expect(analysis.byRegion.B).toBeGreaterThan(5);
 
@@ -115,7 +115,7 @@ describe("traffic through a real regional failover", () => {
     for (const lost of analysis.lostWrites) {
       expect(lost.region).toBe("A");
       expect(lost.ackAt).toBeGreaterThanOrEqual(pausedAt - 1_100);
-      expect(lost.ackAt).toBeLessThanOrEqual(downAt + 100);
+      expect(lost.ackAt).toBeLessThanOrEqual(downAt + 500);
     }
     // Every write acknowledged by B after the switch is there.
     const ackedByB = log.filter((e) => e.kind === "ack" && e.region === "B");
