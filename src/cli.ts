@@ -19,6 +19,14 @@ const io: CommandIO = {
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
 
+// `runbook status … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 let exitCode: number = ExitCode.completed;
 const done = (code: number) => {
