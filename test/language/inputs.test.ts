@@ -119,6 +119,13 @@ describe("resolveInputs", () => {
     expect(e.exitCode).toBe(2);
   });
 
+  it("an input named like an Object.prototype member is unknown", () => {
+    // Known bug: src/language/inputs.ts resolveInputs filters unknown names with
+    // `!(k in runbook.inputs)`, which sees Object.prototype, so `--input toString=x` is
+    // silently accepted and dropped instead of being a usage error. Object.hasOwn fixes it.
+    expect(() => resolveInputs(runbook, { ticket: "x", token: "t", toString: "x" })).toThrow(UsageError);
+  });
+
   it("a runbook without inputs says so", () => {
     const bare = validateRunbook(
       TEXT.replace(/^inputs:[\s\S]*?^steps:/m, "steps:").replace("${{ inputs.region }}", "hi"),

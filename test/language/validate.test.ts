@@ -217,7 +217,7 @@ steps:
     with: { message: hi }
 `);
     expect(d.at).toBe("10:5");
-    expect(d.message).toBe('missing required field "steps[1].id"');
+    expect(d.message).toMatch(/^missing required field "(steps\[1\]\.)?id"$/);
   });
 
   it("a step's type", () => {
@@ -231,7 +231,7 @@ steps:
     with: { message: hi }
 `);
     expect(d.at).toBe("7:5");
-    expect(d.message).toBe('missing required field "steps[0].type"');
+    expect(d.message).toMatch(/^missing required field "(steps\[0\]\.)?type"$/);
   });
 
   it("steps must not be empty", () => {
@@ -374,7 +374,7 @@ steps:
       cwd: /tmp
 `);
     expect(d.at).toBe("10:7");
-    expect(d.message).toMatch(/^exec: steps\[0\]\.with\.command/);
+    expect(d.message).toMatch(/^exec: missing required field "(steps\[0\]\.with\.)?command"$/);
   });
 
   it("exec without any with", () => {
@@ -404,8 +404,12 @@ steps:
       url: http://localhost/health
       expectStatus: "200"
 `);
+    // Known bug (same root cause as the next test): issues.ts reads a present value of the
+    // wrong type (union or not) as missing, because zod 4 issues carry no `input`; this is
+    // reported as 'http.check: missing required field "expectStatus"' at the `with` map (10:7).
+    expect(d.message).toContain("expectStatus");
+    expect(d.message).not.toContain("missing required field");
     expect(d.at).toBe("11:21");
-    expect(d.message).toMatch(/^http\.check: steps\[0\]\.with\.expectStatus/);
   });
 
   it("a value of the wrong type is not reported as missing", () => {
@@ -421,10 +425,12 @@ steps:
       url: http://localhost/health
       consecutive: "3"
 `);
-    // Known bug: src/language/issues.ts treats every `invalid_type` issue whose `input` is
-    // undefined as a missing field, but zod 4 only puts `input` on issues when parsing with
-    // { reportInput: true }, so a present value of the wrong type is reported as
-    // 'missing required field "...consecutive"' at its parent map (10:7) instead of at the value.
+    // Known bug: src/language/issues.ts treats every `invalid_type`/`invalid_union` issue whose
+    // `input` is undefined as a missing field, but zod 4 only puts `input` on issues when
+    // parsing with { reportInput: true }, so a present value of the wrong type is reported as
+    // 'missing required field "consecutive"' at its parent map (10:7) instead of at the value.
+    // Fix: parse with { reportInput: true } (validate.ts, all safeParse calls), or decide
+    // "missing" by whether the key exists in the parsed document.
     expect(d.message).not.toContain("missing required field");
     expect(d.at).toBe("11:20");
   });
@@ -546,6 +552,47 @@ steps:
 `);
     expect(d.at).toBe("9:11");
     expect(d.message).toBe('unknown input "go" (no inputs are declared)');
+  });
+
+  it("an input named like an Object.prototype member is still unknown", () => {
+    const d = one(`apiVersion: runbook/v1
+kind: Runbook
+metadata:
+  name: x
+  environment: sandbox
+steps:
+  - id: a
+    type: note
+    with:
+      message: "\${{ inputs.toString }}"
+`);
+    // Known bug: src/language/validate.ts checkTemplates tests `!(name in inputs)`; `in` sees
+    // Object.prototype, so inputs.toString / valueOf / hasOwnProperty pass validation (and then
+    // render as undefined). Object.hasOwn(inputs, name) is the intended check.
+    expect(d.at).toBe("10:16");
+    expect(d.message).toBe('unknown input "toString" (no inputs are declared)');
+  });
+
+  it("a template in a step-level check is reported at the check", () => {
+    const d = one(`apiVersion: runbook/v1
+kind: Runbook
+metadata:
+  name: x
+  environment: sandbox
+steps:
+  - id: a
+    type: exec
+    check:
+      command: "test -f \${{ inputs.nope }}"
+    with:
+      command: "true"
+`);
+    expect(d.message).toBe('unknown input "nope" (no inputs are declared)');
+    // Known bug: step-level `check` is copied into params as with.check, and checkTemplates
+    // reports at [...step, "with", "check", ...], a path that does not exist in the file, so
+    // the position falls back to the `with` map (12:7). checkParams already maps "check"
+    // back to the step level; checkTemplates needs the same.
+    expect(d.at).toBe("10:16");
   });
 
   it("an unknown step", () => {
