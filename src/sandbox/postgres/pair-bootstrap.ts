@@ -1,8 +1,9 @@
 import { chmod, mkdir, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { makeStandbyFrom } from "./base-backup.js";
+import { freeLoopbackPort } from "./free-port.js";
 import { HEARTBEAT_SCHEMA_SQL } from "./heartbeat-writer.js";
-import type { PostgresServer } from "./postgres-server.js";
+import { type DbCredentials, PostgresServer } from "./postgres-server.js";
 import { waitForStreaming } from "./replication-queries.js";
 
 /** How long bringing up a fresh pair took, by phase (ms). The whole `sandbox up` budget is 20 s. */
@@ -56,4 +57,23 @@ export async function bootstrapPair(
     streamingMs: Math.round(t5 - t4),
     totalMs: Math.round(t5 - t0),
   };
+}
+
+/** Region A's and region B's servers: `pg-a/` and `pg-b/` under `baseDir`, each on a free port. */
+export async function newServerPair(
+  baseDir: string,
+  credentials: DbCredentials,
+): Promise<[PostgresServer, PostgresServer]> {
+  const portA = await freeLoopbackPort();
+  let portB = await freeLoopbackPort();
+  while (portB === portA) portB = await freeLoopbackPort();
+  const server = (name: string, port: number) =>
+    new PostgresServer({
+      name,
+      dataDir: join(baseDir, name),
+      logFile: join(baseDir, `${name}.log`),
+      port,
+      credentials,
+    });
+  return [server("pg-a", portA), server("pg-b", portB)];
 }

@@ -1,8 +1,6 @@
-import { join } from "node:path";
 import { makeStandbyFrom, replicationConninfo } from "./base-backup.js";
-import { freeLoopbackPort } from "./free-port.js";
 import { HeartbeatWriter } from "./heartbeat-writer.js";
-import { bootstrapPair, type PairStartTimings } from "./pair-bootstrap.js";
+import { bootstrapPair, newServerPair, type PairStartTimings } from "./pair-bootstrap.js";
 import { type Member, PairTopology, type RegionState } from "./pair-topology.js";
 import { stopServerSync } from "./postgres-binaries.js";
 import { postmastersFor } from "./postgres-processes.js";
@@ -10,7 +8,7 @@ import {
   type DbAddress,
   type DbCredentials,
   DEFAULT_CREDENTIALS,
-  PostgresServer,
+  type PostgresServer,
 } from "./postgres-server.js";
 import {
   latestHeartbeatAt,
@@ -60,9 +58,15 @@ export class PostgresPair {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 100;
   }
 
-  /** Fresh data directories every time: region A initialised and started, B copied from it. */
+  /**
+   * Fresh data directories every time: region A initialised and started, B copied from
+   * it. Starting again stops the previous servers first (their directories are reused).
+   */
   start(): Promise<PairStartTimings> {
-    return this.exclusive(() => this.startFresh());
+    return this.exclusive(async () => {
+      await this.stopAll();
+      return this.startFresh();
+    });
   }
 
   /** Stops the heartbeat and both servers, and checks with `ps` that nothing is left. */
@@ -226,9 +230,7 @@ export class PostgresPair {
   }
 
   private async startFresh(): Promise<PairStartTimings> {
-    const [portA, portB] = await Promise.all([freeLoopbackPort(), freeLoopbackPort()]);
-    const a = this.newServer("pg-a", portA);
-    const b = this.newServer("pg-b", portB === portA ? await freeLoopbackPort() : portB);
+    const [a, b] = await newServerPair(this.baseDir, this.credentials);
     const topo = new PairTopology(this.regions, [a, b]);
     this.topo = topo;
     process.on("exit", this.exitHook);
@@ -271,16 +273,6 @@ export class PostgresPair {
     const writer = this.started().writer();
     await resumeReplay(member.server, replicationConninfo(writer.server, member.server.name));
     member.state.replayPaused = false;
-  }
-
-  private newServer(name: string, port: number): PostgresServer {
-    return new PostgresServer({
-      name,
-      dataDir: join(this.baseDir, name),
-      logFile: join(this.baseDir, `${name}.log`),
-      port,
-      credentials: this.credentials,
-    });
   }
 
   private started(): PairTopology {
