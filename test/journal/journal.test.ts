@@ -101,6 +101,18 @@ describe("JournalWriter", () => {
     expect(writer.lastHash).toBe(appended[2]!.hash);
   });
 
+  it("a non-durable append is on disk and in the chain too", () => {
+    const writer = JournalWriter.create(path, ticking());
+    const first = writer.append("execution.started", started());
+    const quick = writer.append("step.intent", { attempt: 1, type: "wait", params: {} }, "a", false);
+    expect(lines(readFileSync(path, "utf8"))).toHaveLength(2);
+    expect(JSON.parse(lines(readFileSync(path, "utf8"))[1]!)).toEqual(quick);
+    expect(quick.prev).toBe(first.hash);
+    writer.append("step.succeeded", { attempt: 1, outputs: {}, durationMs: 1 }, "a");
+    writer.close();
+    expect(verifyEvents(readJournal(path).events)).toMatchObject({ ok: true, events: 3 });
+  });
+
   it("writes keys in a fixed order and stepId only when given", () => {
     const { writer } = writeSample();
     writer.close();
