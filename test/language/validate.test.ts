@@ -1027,6 +1027,29 @@ steps:
     expect(d[2]!.message).toContain("ids are lower-case");
   });
 
+  it("reports schema errors and cross-reference errors of one file together", () => {
+    const d = diagnose(`apiVersion: runbook/v1
+kind: Runbook
+metadata:
+  name: x
+  environment: sandbox
+  owenr: me
+steps:
+  - id: a
+    type: teleport
+  - id: b
+    type: note
+    with:
+      message: "\${{ inputs.nope }}"
+`);
+    // Known bug: validateRunbook (src/language/validate.ts, line ~54) throws as soon as the
+    // zod pass finds anything, so the semantic checks (executor types, params, references,
+    // ids, durations, objectives) never run and only the typo is reported, although the doc
+    // comment promises "Every problem is reported at once". Running the Checker on the parts
+    // that did parse (skipping steps that failed) would report all three.
+    expect(d.map((x) => `${x.line}:${x.col}`)).toEqual(["6:3", "9:11", "13:16"]);
+  });
+
   it("ValidationError's message lists file:line:col of each diagnostic", () => {
     let caught: unknown;
     try {
