@@ -6,6 +6,10 @@ import type { DbAddress, DbCredentials } from "./postgres-server.js";
  * The heartbeat is how replication lag and lost writes are measured for real: the
  * newest heartbeat on the primary versus the newest one visible on the standby.
  *
+ * Each row names the server that wrote it (`written_by`, its `cluster_name`), so after a
+ * failover the old primary's last heartbeat can be compared with the last of its
+ * heartbeats the promoted server received: the RPO, measured.
+ *
  * It follows whichever server is the writer (`writer()` is asked on every tick), like an
  * application behind a writer endpoint. It never overrides the write fence, so a fenced
  * server stops receiving heartbeats exactly as it stops receiving application writes.
@@ -14,9 +18,11 @@ import type { DbAddress, DbCredentials } from "./postgres-server.js";
 export const HEARTBEAT_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS heartbeat (
   id bigserial PRIMARY KEY,
-  written_at timestamptz NOT NULL DEFAULT clock_timestamp()
+  written_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  written_by text NOT NULL DEFAULT current_setting('cluster_name')
 );
 CREATE INDEX IF NOT EXISTS heartbeat_written_at ON heartbeat (written_at);
+CREATE INDEX IF NOT EXISTS heartbeat_written_by_at ON heartbeat (written_by, written_at);
 `;
 
 export interface HeartbeatStats {

@@ -11,6 +11,7 @@ import {
   type PostgresServer,
 } from "./postgres-server.js";
 import {
+  heartbeatRpoMs,
   latestHeartbeatAt,
   replayLagMs as measureReplayLag,
   waitForReplayCatchUp,
@@ -176,6 +177,14 @@ export class PostgresPair {
   /** Newest heartbeat visible in `region` (RPO: old primary's last vs the promoted one's). */
   latestHeartbeatAt(region: string): Promise<Date | undefined> {
     return latestHeartbeatAt(this.server(region));
+  }
+
+  /**
+   * After `promote(newRegion)`: how much of the old primary's history the promoted server
+   * lacks, in ms of heartbeats (see replication-queries.ts). The old primary must be up.
+   */
+  heartbeatRpoMs(oldRegion: string, newRegion: string): Promise<number> {
+    return heartbeatRpoMs(this.server(oldRegion), this.server(newRegion));
   }
 
   /** Replication fault: the standby stops receiving and replaying (see standby-control.ts). */

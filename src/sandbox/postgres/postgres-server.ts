@@ -107,6 +107,8 @@ export class PostgresServer {
     const lines = [
       "# Written by the runbook sandbox; ALTER SYSTEM may add to it.",
       `port = ${settings.port}`,
+      // Names the server in `ps` titles and in the heartbeats it writes (`written_by`).
+      `cluster_name = '${this.name}'`,
     ];
     if (settings.primaryConninfo !== undefined)
       lines.push(`primary_conninfo = '${settings.primaryConninfo}'`);

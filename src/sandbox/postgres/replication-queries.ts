@@ -50,6 +50,24 @@ export async function replayLagMs(primary: PostgresServer, standby: PostgresServ
   return Math.max(0, primaryState.at.getTime() - standbyState.at.getTime());
 }
 
+/**
+ * Writes lost by a failover, as time: the newest heartbeat `oldPrimary` wrote, minus the
+ * newest of *its* heartbeats that `promoted` has. Needs the old primary reachable (after a
+ * region-down failover: once it is back, fenced, and before it is rebuilt).
+ */
+export async function heartbeatRpoMs(oldPrimary: PostgresServer, promoted: PostgresServer): Promise<number> {
+  const sql = "SELECT max(written_at) AS at FROM heartbeat WHERE written_by = $1";
+  const [onOld, onPromoted] = await Promise.all([
+    oldPrimary.query<{ at: Date | null }>(sql, [oldPrimary.name], LAG_QUERY_CONNECT_TIMEOUT_MS),
+    promoted.query<{ at: Date | null }>(sql, [oldPrimary.name], LAG_QUERY_CONNECT_TIMEOUT_MS),
+  ]);
+  const lastWritten = onOld[0]?.at;
+  if (!lastWritten) return 0;
+  const lastReceived = onPromoted[0]?.at;
+  if (!lastReceived) throw new Error(`${promoted.name} has no heartbeat from ${oldPrimary.name}`);
+  return Math.max(0, lastWritten.getTime() - lastReceived.getTime());
+}
+
 /** Waits until `primary` reports a walsender streaming to `applicationName`. */
 export async function waitForStreaming(
   primary: PostgresServer,

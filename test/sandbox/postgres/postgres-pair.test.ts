@@ -75,6 +75,10 @@ describe("PostgresPair: real streaming replication between region A and region B
     await pair.fence("A");
 
     expect(pair.writer()).toBe("B");
+    // The heartbeat RPO covers at least the paused time we measured as lag.
+    const rpoMs = await pair.heartbeatRpoMs("A", "B");
+    expect(rpoMs).toBeGreaterThanOrEqual((lagLate ?? 0) - 150);
+    expect(rpoMs).toBeGreaterThan(800);
     expect(await ids("B")).toEqual([1, 2]);
     expect(await ids("A")).toEqual([1, 2, 3, 4, 5]);
     await pair.server("B").query("INSERT INTO items VALUES (100)");
