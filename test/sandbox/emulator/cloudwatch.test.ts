@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, InMemoryGlobalClusterBackend } from "../../../src/sandbox/emulator/index.js";
-import { clientConfig, postQuery, REGION_A, REGION_B, startEmulator } from "./helpers.js";
+import { clientConfig, postQuery, REGION_A, REGION_B, startEmulator, waitFor } from "./helpers.js";
 
 describe("CloudWatch through the real SDK (JSON 1.0, query-compatible)", () => {
   let emulator: Emulator;
@@ -104,6 +104,28 @@ describe("CloudWatch through the real SDK (JSON 1.0, query-compatible)", () => {
     );
     expect(data.MetricDataResults?.[0]).toMatchObject({ Id: "lat", Values: [999], StatusCode: "Complete" });
     expect(data.MetricDataResults?.[0]?.Timestamps?.[0]).toBeInstanceOf(Date);
+  });
+
+  it("a large PutMetricData, gzip-compressed by the SDK, is stored in full", async () => {
+    const MetricData = Array.from({ length: 1000 }, (_, i) => ({
+      MetricName: "Bulk",
+      Dimensions: [{ Name: "Shard", Value: `shard-${i % 10}` }],
+      Value: 1,
+    }));
+    await cw.send(new PutMetricDataCommand({ Namespace: "Sandbox/Bulk", MetricData }));
+    const now = Date.now();
+    const out = await cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "Sandbox/Bulk",
+        MetricName: "Bulk",
+        Dimensions: [{ Name: "Shard", Value: "shard-3" }],
+        StartTime: new Date(now - 60_000),
+        EndTime: new Date(now + 60_000),
+        Period: 300,
+        Statistics: ["SampleCount"],
+      }),
+    );
+    expect(out.Datapoints?.reduce((n, d) => n + (d.SampleCount ?? 0), 0)).toBe(100);
   });
 
   it("metrics are regional", async () => {
@@ -335,5 +357,42 @@ describe("CloudWatch through raw AWS Query (older SDKs and CLIs)", () => {
     expect(notFound.text).toContain("<Code>ResourceNotFound</Code>");
     const unknown = await postQuery(emulator.url, { Action: "DeleteEverything", Version: "2010-08-01" });
     expect(unknown.text).toContain("<Code>InvalidAction</Code>");
+  });
+});
+
+describe("CloudWatch alarms evaluate on their own", () => {
+  it("a live source breaching the threshold turns the alarm to ALARM without any API call", async () => {
+    const emulator = await startEmulator({
+      evaluationIntervalMs: 30,
+      topology: {
+        regions: [REGION_A, REGION_B],
+        alarms: [
+          {
+            region: REGION_B,
+            alarmName: "errors",
+            namespace: "Sandbox/App",
+            metricName: "5xx",
+            statistic: "Maximum",
+            period: 1,
+            threshold: 1,
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+          },
+        ],
+      },
+    });
+    try {
+      let errors = 0;
+      emulator.addMetricSource(() => [
+        { region: REGION_B, namespace: "Sandbox/App", metricName: "5xx", value: errors },
+      ]);
+      const alarm = () => emulator.state.cloudwatch.alarms.get(`${REGION_B}/errors`);
+      await waitFor("OK", async () => (alarm()?.state === "OK" ? true : undefined));
+      errors = 3;
+      await waitFor("ALARM", async () => (alarm()?.state === "ALARM" ? true : undefined));
+      errors = 0;
+      await waitFor("OK again", async () => (alarm()?.state === "OK" ? true : undefined), 3_000);
+    } finally {
+      await emulator.close();
+    }
   });
 });

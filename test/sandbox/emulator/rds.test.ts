@@ -97,6 +97,18 @@ describe("RDS global cluster through the real SDK (Query/XML)", () => {
     });
   });
 
+  it("Describe* filters (Query list encoding Filters.Filter.N.Values.Value.N) select resources", async () => {
+    const { rds } = await setup();
+    const byFilter = await rds(REGION_A).send(
+      new DescribeDBInstancesCommand({ Filters: [{ Name: "db-cluster-id", Values: [CLUSTER_A] }] }),
+    );
+    expect(byFilter.DBInstances?.map((i) => i.DBInstanceIdentifier)).toEqual([`${CLUSTER_A}-instance-1`]);
+    const none = await rds(REGION_A).send(
+      new DescribeDBClustersCommand({ Filters: [{ Name: "db-cluster-id", Values: ["other"] }] }),
+    );
+    expect(none.DBClusters).toEqual([]);
+  });
+
   it("not-found faults are typed exceptions", async () => {
     const { rds } = await setup();
     await expect(

@@ -123,7 +123,7 @@ export async function runDefinition(def: AslDefinition, input: unknown, o: RunOp
         output = writeResult(data, state.Result ?? effective, state.ResultPath);
         break;
       case "Wait":
-        await new Promise((r) => setTimeout(r, (state.Seconds ?? 0) * 1000 * o.waitScale));
+        await abortableSleep((state.Seconds ?? 0) * 1000 * o.waitScale, o.signal);
         output = effective;
         break;
       case "Task": {
@@ -160,4 +160,17 @@ export async function runDefinition(def: AslDefinition, input: unknown, o: RunOp
     if (state.Type === "Succeed" || state.End === true) return data;
     name = state.Next as string;
   }
+}
+
+/** A Wait must not keep a closed emulator's process alive: closing aborts it. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -96,25 +96,36 @@ export class RdsService {
   }
 
   private describeDbClusters(p: ParamReader, ctx: RequestContext) {
+    // An identifier that matches nothing is a fault; a filter that matches nothing is an empty list.
     const id = p.optionalString("DBClusterIdentifier");
+    const filtered = filterValue(p, "db-cluster-id");
     const model = this.o.model;
     const views = model ? this.views(model) : [];
-    const here = views.filter((v) => v.cluster.region === ctx.region);
-    const selected =
-      id === undefined ? here : here.filter((v) => v.cluster.identifier === id || v.cluster.arn === id);
+    const selected = views.filter(
+      (v) =>
+        v.cluster.region === ctx.region &&
+        [id, filtered].every((x) => x === undefined || v.cluster.identifier === x || v.cluster.arn === x),
+    );
     if (id !== undefined && selected.length === 0) throw clusterNotFound(id);
     return { DBClusters: model ? selected.map((v) => renderDbCluster(model, v, views)) : [] };
   }
 
   private describeDbInstances(p: ParamReader, ctx: RequestContext) {
     const id = p.optionalString("DBInstanceIdentifier");
+    const filtered = filterValue(p, "db-instance-id");
+    const ofCluster = filterValue(p, "db-cluster-id");
     const model = this.o.model;
     const views = model ? this.views(model) : [];
-    const here = views.filter((v) => v.cluster.region === ctx.region);
-    const selected =
-      id === undefined
-        ? here
-        : here.filter((v) => v.cluster.instanceIdentifier === id || v.cluster.instanceArn === id);
+    const here = views.filter(
+      (v) =>
+        v.cluster.region === ctx.region &&
+        (ofCluster === undefined || v.cluster.identifier === ofCluster || v.cluster.arn === ofCluster),
+    );
+    const selected = here.filter((v) =>
+      [id, filtered].every(
+        (x) => x === undefined || v.cluster.instanceIdentifier === x || v.cluster.instanceArn === x,
+      ),
+    );
     if (id !== undefined && selected.length === 0) throw instanceNotFound(id);
     return { DBInstances: model ? selected.map((v) => renderDbInstance(model, v, views)) : [] };
   }
@@ -270,6 +281,12 @@ export class RdsService {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
+}
+
+/** The first value of a Describe* filter (`Filters.Filter.1.Name=db-cluster-id`), if given. */
+function filterValue(p: ParamReader, name: string): string | undefined {
+  const filter = p.items("Filters").find((f) => f.optionalString("Name") === name);
+  return filter?.stringList("Values")[0];
 }
 
 function sleep(ms: number): Promise<void> {
