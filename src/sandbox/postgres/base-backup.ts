@@ -49,7 +49,12 @@ async function copyDataDir(from: string, to: string): Promise<void> {
       copied.push(join(from, entry));
     }
   }
-  await runAsPostgresUser("cp", ["-a", ...copied, `${to}/`]);
+  await runAsPostgresUser("cp", ["-a", ...copied, `${to}/`]).catch((error: Error) => {
+    // The server keeps running during the copy; a file removed meanwhile (a temp file, an
+    // old snapshot) is fine to miss, as for any base backup. Anything else is not.
+    const lines = error.message.split("\n").filter((line) => line.trim() !== "");
+    if (!lines.every((line) => /No such file or directory/.test(line))) throw error;
+  });
 }
 
 /**

@@ -49,8 +49,6 @@ export interface ServerSettings {
   port: number;
   /** Set on a standby: how it reaches the primary. */
   primaryConninfo?: string;
-  /** The fence: every new transaction is read-only unless a session overrides it. */
-  readOnly?: boolean;
 }
 
 /**
@@ -112,7 +110,6 @@ export class PostgresServer {
     ];
     if (settings.primaryConninfo !== undefined)
       lines.push(`primary_conninfo = '${settings.primaryConninfo}'`);
-    if (settings.readOnly) lines.push("default_transaction_read_only = 'on'");
     await writeOwnedFile(join(this.dataDir, "postgresql.auto.conf"), `${lines.join("\n")}\n`);
   }
 
