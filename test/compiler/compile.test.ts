@@ -544,6 +544,31 @@ describe("driving the compiled machine (pure transitions)", () => {
     expect(child.value).toEqual({ main: { announce: "attempt" } });
   });
 
+  it("a parallel block with approval gates the whole block before its children start", () => {
+    const gated = rb(`steps:
+  - id: verify
+    approval: true
+    when: "\${{ env.GO == 'yes' }}"
+    parallel:
+      - id: web
+        type: note
+        with: { message: web }
+      - id: api
+        type: note
+        with: { message: api }
+`);
+    const d = new Drive(machineFor(gated));
+    expect(d.value).toEqual({ main: { verify: "gate" } });
+    expect(spawned(d.actions)).toEqual(["gate:0.runbook.main.verify.gate"]);
+    d.done("main.verify.gate");
+    expect(d.value).toEqual({ main: { verify: { run: { web: "attempt", api: "attempt" } } } });
+
+    const skipped = new Drive(machineFor(gated, { conditionFalse: ["verify"] }));
+    expect(skipped.value).toBe("completed");
+    expect(named(skipped.actions)).toEqual([["recordSkip", { stepId: "verify", reason: "condition" }]]);
+    expect(spawned(skipped.actions)).toEqual([]);
+  });
+
   it("a false condition skips the step with a recorded reason", () => {
     const d = new Drive(
       machineFor(FULL, { finished: ["fence", "promote", "verify"], conditionFalse: ["announce"] }),
