@@ -49,7 +49,10 @@ function syntheticJournal(): string {
   let prev = GENESIS_HASH;
   let now = Date.parse("2026-11-27T03:00:00.000Z");
   const append = <T extends EventType>(type: T, data: EventData[T], stepId?: string) => {
-    const base = { seq: seq + 1, ts: new Date(now).toISOString(), type, data, prev } as Omit<JournalEvent, "hash">;
+    const base = { seq: seq + 1, ts: new Date(now).toISOString(), type, data, prev } as Omit<
+      JournalEvent,
+      "hash"
+    >;
     if (stepId !== undefined) base.stepId = stepId;
     const hash = hashEvent(base);
     const line: Record<string, unknown> = { seq: base.seq, ts: base.ts, type };
@@ -63,7 +66,13 @@ function syntheticJournal(): string {
   };
   const plan: PlannedStep[] = [];
   for (let b = 0; b < 10; b++) {
-    plan.push({ id: `block-${b}`, type: "parallel", phase: "main", parallel: true, description: `Block ${b}` });
+    plan.push({
+      id: `block-${b}`,
+      type: "parallel",
+      phase: "main",
+      parallel: true,
+      description: `Block ${b}`,
+    });
     for (let i = 0; i < STEPS / 10; i++) {
       const id = `step-${b}-${i}`;
       plan.push({ id, type: "http.probe", parent: `block-${b}`, phase: "main", description: `Probe ${id}` });
@@ -93,14 +102,22 @@ function syntheticJournal(): string {
     // intent + failed per retried attempt, then intent + success.
     for (let used = 0; used + 4 <= perStep; used += 2) {
       now += 7;
-      append("step.intent", { attempt, type: step.type, params: { url: "https://example.com/healthz" } }, step.id);
+      append(
+        "step.intent",
+        { attempt, type: step.type, params: { url: "https://example.com/healthz" } },
+        step.id,
+      );
       now += 20;
       const error = { message: "GET https://example.com/healthz: 503", class: "retryable" as const };
       append("step.failed", { attempt, error, durationMs: 20, willRetry: true, retryInMs: 5 }, step.id);
       attempt++;
     }
     now += 7;
-    append("step.intent", { attempt, type: step.type, params: { url: "https://example.com/healthz" } }, step.id);
+    append(
+      "step.intent",
+      { attempt, type: step.type, params: { url: "https://example.com/healthz" } },
+      step.id,
+    );
     now += 20;
     append("step.succeeded", { attempt, outputs: { status: 200 }, durationMs: 20 }, step.id);
   }

@@ -28,7 +28,9 @@ export function buildTimeline(
   done: { verified?: VerifyResult; state?: ExecutionState } = {},
 ): Timeline {
   const integrity = checkIntegrity(read, done.verified);
-  const events = read.events.some(isNotJsonPlaceholder) ? read.events.filter((e) => !isNotJsonPlaceholder(e)) : read.events;
+  const events = read.events.some(isNotJsonPlaceholder)
+    ? read.events.filter((e) => !isNotJsonPlaceholder(e))
+    : read.events;
   const state = done.state ?? foldEvents(events);
   if (!state) throw new NotAnExecutionJournalError("the journal has no readable execution.started event");
   const started = events.find((e) => e.type === "execution.started");
@@ -91,7 +93,10 @@ function describeAll(
   return entries;
 }
 
-function checkIntegrity(read: Pick<ReadResult, "events" | "tornTailBytes">, verified?: VerifyResult): Integrity {
+function checkIntegrity(
+  read: Pick<ReadResult, "events" | "tornTailBytes">,
+  verified?: VerifyResult,
+): Integrity {
   const v = verified ?? verifyEvents(read.events);
   const integrity: Integrity = {
     verified: v.ok,

@@ -69,7 +69,7 @@ export class EventDescriber {
           `Measured ${e.data.name} = ${formatMeasure(e.data.value, e.data.unit)}`,
         );
       case "step.skipped":
-        return skipped(p, e.data.reason, e.data.detail);
+        return skipped(p, e.data.reason, e.data.detail.replace(/^skipped: /, ""));
       case "gate.requested": {
         const d = e.data;
         const who = d.approvers?.length ? ` from ${d.approvers.join(", ")}` : "";
@@ -98,8 +98,11 @@ export class EventDescriber {
             e.data.assumedBy,
           );
         }
+        if (e.stepId !== undefined && this.plan.get(e.stepId)?.parallel) {
+          return line("step", "ok", `${p}Parallel block done: every branch finished`);
+        }
         return e.data.alreadyInPlace
-          ? line("step", "ok", `${p}Already in place on resume; not run again`)
+          ? line("step", "ok", `${p}Already in place (found by check); run not called`)
           : line(
               "step",
               "ok",

@@ -11,6 +11,8 @@ svg .objective { fill: none; stroke: #cf222e; stroke-width: 2; stroke-dasharray:
 svg .objective-label { fill: #cf222e; font-weight: 600; font-size: 11px; }
 svg .point { fill: #0969da; stroke: #fff; stroke-width: 2; } svg .point.drill { fill: #8250df; }
 svg .point.regression { fill: #cf222e; }
+svg .legend-dot { fill: #0969da; } svg .legend-dot.drill { fill: #8250df; } svg .legend-dot.regression { fill: #cf222e; }
+svg .trend-legend text { font-size: 11px; fill: #656d76; }
 tr.regressed td { background: #fff5f5; }
 `;
 

@@ -50,6 +50,7 @@ svg .bar { fill: #8c959f; } svg .bar.succeeded { fill: #2da44e; } svg .bar.faile
 svg .bar.in-doubt { fill: #fa4549; } svg .bar.running, svg .bar.awaiting-approval { fill: var(--run); }
 svg .bar.skipped { fill: #d0d7de; } svg .bar.gate.succeeded { fill: var(--gate); }
 svg .step-label.on-abort { fill: var(--warn); } svg .bar-note { fill: var(--muted); font-size: 11px; }
+svg .skip-mark { stroke: #9a6700; stroke-width: 2.5; fill: none; } svg .bar-note.skipped { fill: #9a6700; }
 svg .retry-mark { stroke: #bc4c00; stroke-width: 3; }
 svg .marker line { stroke: #6e7781; stroke-dasharray: 3 3; } svg .marker text { font-size: 11px; fill: #57606a; }
 svg .marker.restored line { stroke: var(--ok); stroke-dasharray: none; stroke-width: 1.5; }

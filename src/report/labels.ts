@@ -34,13 +34,13 @@ export function stepNotes(s: StepSpan): string {
   if (s.phase === "onAbort") notes.push("onAbort");
   if (s.pointOfNoReturn) notes.push("point of no return");
   if (s.milestone) notes.push(`milestone ${s.milestone}`);
-  if (s.alreadyInPlace) notes.push("already in place on resume");
+  if (s.alreadyInPlace) notes.push("already in place, not run");
   if (s.assumedBy) notes.push(`marked done by ${s.assumedBy} (--assume-done)`);
   if (s.attempts > 1) notes.push(`${s.attempts - 1} ${s.attempts === 2 ? "retry" : "retries"}`);
   for (const a of s.approvals) notes.push(`approved by ${a.by} (${a.via})`);
   if (s.declined)
     notes.push(`declined by ${s.declined.by}${s.declined.reason ? `: ${s.declined.reason}` : ""}`);
-  if (s.skipReason) notes.push(`skipped: ${s.skipReason}`);
+  if (s.skipReason) notes.push(`skipped: ${s.skipReason.replace(/^skipped: /, "")}`);
   if (s.error && s.status !== "succeeded") notes.push(`${s.error.class}: ${s.error.message}`);
   return notes.join("; ");
 }

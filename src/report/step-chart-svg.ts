@@ -1,6 +1,5 @@
 import { formatDuration } from "../language/duration.js";
 import { cssToken, esc } from "./html-escape.js";
-import { chartedSteps } from "./labels.js";
 import { tickLabel, timeScale } from "./time-axis.js";
 import type { TimeDisplay } from "./time-format.js";
 import type { StepSpan, Timeline, TimelineEntry } from "./timeline-model.js";
@@ -20,7 +19,7 @@ const LABEL_ROW_H = 15;
  * attempts as ticks, milestones as labelled dotted lines, the RTO objective as a red line.
  */
 export function renderStepChartSvg(t: Timeline, time: TimeDisplay): string {
-  const all = chartedSteps(t.steps);
+  const all = chartRows(t.steps);
   const steps = all.slice(0, MAX_CHART_BARS);
   const declaredMs = Date.parse(t.header.declaredAt);
   const endMs = Date.parse(t.header.endedAt ?? t.header.lastEventAt);
@@ -61,7 +60,8 @@ export function renderStepChartSvg(t: Timeline, time: TimeDisplay): string {
     }
   }
   steps.forEach((s, i) => {
-    out.push(...stepRow(s, i, top, scale.x, t, endMs, retryFailures.get(s.id) ?? []));
+    if (s.startedAt === undefined) out.push(...skippedRow(s, i, top, scale.x));
+    else out.push(...stepRow(s, i, top, scale.x, t, endMs, retryFailures.get(s.id) ?? []));
   });
   markers.forEach((m, i) => {
     const x = scale.x(m.ms).toFixed(1);
@@ -146,6 +146,31 @@ function groupBands(steps: StepSpan[], top: number): string[] {
   return out;
 }
 
+/** Steps that ran get a bar; steps skipped on the way (onAbort past the point of no return) a cross. */
+function chartRows(steps: readonly StepSpan[]): StepSpan[] {
+  return steps.filter(
+    (s) => !s.parallel && (s.startedAt !== undefined || (s.status === "skipped" && s.endedAt !== undefined)),
+  );
+}
+
+function rowLabel(s: StepSpan, y: number): string {
+  const label = `${s.parent ? "↳ " : ""}${s.phase === "onAbort" ? "onAbort · " : ""}${s.id}`;
+  const cls = `step-label${s.phase === "onAbort" ? " on-abort" : ""}`;
+  return `<text class="${cls}" x="${s.parent ? 22 : 10}" y="${y + BAR_H}">${esc(truncate(label, 30))}</text>`;
+}
+
+function skippedRow(s: StepSpan, i: number, top: number, x: (ms: number) => number): string[] {
+  const y = top + i * ROW_H;
+  const cx = x(Date.parse(s.endedAt ?? ""));
+  const cy = y + 4 + BAR_H / 2;
+  const note = `skipped${s.skipReason ? `: ${s.skipReason.replace(/^skipped: /, "")}` : ""}`;
+  return [
+    rowLabel(s, y),
+    `<path class="skip-mark" data-step="${esc(s.id)}" d="M${(cx - 5).toFixed(1)},${cy - 5} l10,10 m0,-10 l-10,10"><title>${esc(`${s.id}: ${note}`)}</title></path>`,
+    `<text class="bar-note skipped" x="${(cx + 9).toFixed(1)}" y="${y + BAR_H}">${esc(truncate(note, 80))}</text>`,
+  ];
+}
+
 function stepRow(
   s: StepSpan,
   i: number,
@@ -160,12 +185,11 @@ function stepRow(
   const stopMs = s.endedAt ? Date.parse(s.endedAt) : endMs;
   const x0 = x(startMs);
   const w = Math.max(x(stopMs) - x0, 3);
-  const label = `${s.parent ? "↳ " : ""}${s.phase === "onAbort" ? "onAbort · " : ""}${s.id}`;
   const dur = s.durationMs !== undefined ? formatDuration(s.durationMs) : "running";
   const status = cssToken(s.status);
-  const tip = `${s.id} (${s.type}): ${s.status}, ${dur}${s.attempts > 1 ? `, ${s.attempts} attempts` : ""}${s.alreadyInPlace ? ", already in place on resume" : ""}`;
+  const tip = `${s.id} (${s.type}): ${s.status}, ${dur}${s.attempts > 1 ? `, ${s.attempts} attempts` : ""}${s.alreadyInPlace ? ", already in place, not run" : ""}`;
   const out = [
-    `<text class="step-label${s.phase === "onAbort" ? " on-abort" : ""}" x="${s.parent ? 22 : 10}" y="${y + BAR_H}">${esc(truncate(label, 30))}</text>`,
+    rowLabel(s, y),
     `<rect class="bar ${status}${s.gate ? " gate" : ""}" data-step="${esc(s.id)}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${BAR_H}" rx="3"><title>${esc(tip)}</title></rect>`,
   ];
   for (const e of retryFailures) {

@@ -5,7 +5,7 @@ import { esc } from "./html-escape.js";
 const W = 1120;
 const H = 300;
 const L = 70;
-const R = 30;
+const R = 50;
 const T = 20;
 const B = 60;
 
@@ -18,14 +18,13 @@ export function renderTrendChartSvg(rb: RunbookHistory): string {
   if (runs.length === 0)
     return `<p class="sub">No execution of ${esc(rb.runbook)} has a measured RTO yet.</p>`;
   const values = runs.flatMap((r) => [r.rto.actualMs ?? 0, r.rto.objectiveMs ?? 0, r.baselineRtoMs ?? 0]);
-  const maxMs = niceCeil(Math.max(...values) * 1.1);
+  const { maxMs, stepMs } = niceAxis(Math.max(...values) * 1.1);
   const x = (i: number) => (runs.length === 1 ? (L + W - R) / 2 : L + (i / (runs.length - 1)) * (W - L - R));
   const y = (ms: number) => T + (1 - ms / maxMs) * (H - T - B);
   const out: string[] = [
     `<svg class="trend-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="RTO achieved per execution of ${esc(rb.runbook)}">`,
   ];
-  for (let k = 0; k <= 4; k++) {
-    const ms = (maxMs * k) / 4;
+  for (let ms = 0; ms <= maxMs; ms += stepMs) {
     out.push(
       `<line class="grid" x1="${L}" x2="${W - R}" y1="${y(ms).toFixed(1)}" y2="${y(ms).toFixed(1)}"/>`,
     );
@@ -40,7 +39,7 @@ export function renderTrendChartSvg(rb: RunbookHistory): string {
     out.push(`<polyline class="objective" points="${objective.join(" ")}"/>`);
     const last = runs[runs.length - 1]?.rto.objectiveMs ?? 0;
     out.push(
-      `<text class="objective-label" x="${W - R}" y="${(y(last) - 6).toFixed(1)}" text-anchor="end">RTO objective ${formatDuration(last)}</text>`,
+      `<text class="objective-label" x="${L + 6}" y="${(y(runs[0]?.rto.objectiveMs ?? last) - 6).toFixed(1)}">RTO objective ${formatDuration(last)}</text>`,
     );
   }
   out.push(
@@ -59,12 +58,18 @@ export function renderTrendChartSvg(rb: RunbookHistory): string {
       `<text class="tick" x="${x(i).toFixed(1)}" y="${H - B + 32}" text-anchor="middle">${esc(r.mode)}</text>`,
     );
   });
+  out.push(
+    `<g class="trend-legend"><circle class="legend-dot drill" cx="${L + 10}" cy="${H - 8}" r="5"/><text x="${L + 20}" y="${H - 4}">drill</text>` +
+      `<circle class="legend-dot" cx="${L + 70}" cy="${H - 8}" r="5"/><text x="${L + 80}" y="${H - 4}">run</text>` +
+      `<circle class="legend-dot regression" cx="${L + 125}" cy="${H - 8}" r="5"/><text x="${L + 135}" y="${H - 4}">regression</text></g>`,
+  );
   out.push("</svg>");
   return out.join("\n");
 }
 
-function niceCeil(ms: number): number {
-  const steps = [10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000];
-  const step = steps.find((s) => ms / s <= 8) ?? 3_600_000;
-  return Math.max(step, Math.ceil(ms / step) * step);
+/** Axis top and tick step on human durations, at most eight ticks. */
+function niceAxis(ms: number): { maxMs: number; stepMs: number } {
+  const steps = [1000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000];
+  const stepMs = steps.find((s) => ms / s <= 8) ?? Math.ceil(ms / 8 / 3_600_000) * 3_600_000;
+  return { maxMs: Math.max(stepMs, Math.ceil(ms / stepMs) * stepMs), stepMs };
 }

@@ -5,19 +5,21 @@ import { renderTimelineJson } from "../../src/report/json-timeline.js";
 import { renderTimelineMarkdown } from "../../src/report/markdown-timeline.js";
 import { parseJournalLinear } from "../../src/report/read-journal.js";
 import { SCENARIOS } from "../fixtures/journal-scenarios.js";
-import { GOLDEN, fixtureText, fixtureTimeline } from "./helpers.js";
+import { fixtureText, fixtureTimeline, GOLDEN } from "./helpers.js";
 
 /**
  * Golden files: the Markdown and JSON timelines of each recorded journal. A change in
  * output fails here; accept it deliberately with `UPDATE_GOLDEN=1 npx vitest run test/report`
  * and review the diff. Missing golden files fail too: they are never written silently.
+ * They end in `.snap` so the formatter (biome.json ignores `*.snap`) leaves them byte-exact.
  */
 const update = process.env.UPDATE_GOLDEN === "1";
 
 function golden(file: string, actual: string): void {
   const url = new URL(file, GOLDEN);
   if (update) writeFileSync(url, actual);
-  if (!existsSync(url)) throw new Error(`golden file ${file} is missing: run with UPDATE_GOLDEN=1 to create it`);
+  if (!existsSync(url))
+    throw new Error(`golden file ${file} is missing: run with UPDATE_GOLDEN=1 to create it`);
   expect(actual).toBe(readFileSync(url, "utf8"));
 }
 
@@ -30,10 +32,10 @@ describe.each(Object.keys(SCENARIOS))("recorded journal %s", (name) => {
   });
 
   it("renders the golden Markdown", () => {
-    golden(`${name}.md`, renderTimelineMarkdown(fixtureTimeline(name)));
+    golden(`${name}.md.snap`, renderTimelineMarkdown(fixtureTimeline(name)));
   });
 
   it("renders the golden JSON", () => {
-    golden(`${name}.json`, renderTimelineJson(fixtureTimeline(name)));
+    golden(`${name}.json.snap`, renderTimelineJson(fixtureTimeline(name)));
   });
 });
