@@ -128,6 +128,49 @@ describe("CloudWatch through the real SDK (JSON 1.0, query-compatible)", () => {
     expect(out.Datapoints?.reduce((n, d) => n + (d.SampleCount ?? 0), 0)).toBe(100);
   });
 
+  it("GetMetricData metric math: an error-rate expression over hidden MetricStat queries", async () => {
+    const t = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 180_000);
+    const put = (name: string, value: number, at: Date) =>
+      cw.send(
+        new PutMetricDataCommand({
+          Namespace: "Sandbox/Rate",
+          MetricData: [{ MetricName: name, Value: value, Timestamp: at }],
+        }),
+      );
+    await put("Requests", 200, t);
+    await put("Errors", 10, t);
+    await put("Requests", 0, new Date(t.getTime() + 60_000)); // a minute with no traffic: no rate
+    await put("Errors", 0, new Date(t.getTime() + 60_000));
+    const stat = (id: string, name: string) => ({
+      Id: id,
+      ReturnData: false,
+      MetricStat: { Metric: { Namespace: "Sandbox/Rate", MetricName: name }, Period: 60, Stat: "Sum" },
+    });
+    const out = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(t.getTime() - 60_000),
+        EndTime: new Date(t.getTime() + 120_000),
+        ScanBy: "TimestampAscending",
+        MetricDataQueries: [
+          stat("errors", "Errors"),
+          stat("requests", "Requests"),
+          { Id: "rate", Expression: "100 * errors / requests", Label: "5xx %" },
+        ],
+      }),
+    );
+    expect(out.MetricDataResults?.map((r) => r.Id)).toEqual(["rate"]);
+    expect(out.MetricDataResults?.[0]).toMatchObject({ Label: "5xx %", Values: [5] });
+    expect(out.MetricDataResults?.[0]?.Timestamps?.[0]?.getTime()).toBe(t.getTime());
+    const bad = cw.send(
+      new GetMetricDataCommand({
+        StartTime: t,
+        EndTime: new Date(),
+        MetricDataQueries: [stat("errors", "Errors"), { Id: "s", Expression: "SUM(METRICS())" }],
+      }),
+    );
+    await expect(bad).rejects.toThrow(/SUM\(\) is not supported/);
+  });
+
   it("metrics are regional", async () => {
     const b = new CloudWatchClient(clientConfig(emulator.url, REGION_B));
     const now = new Date();

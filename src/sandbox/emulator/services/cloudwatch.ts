@@ -10,13 +10,8 @@ import {
   setAlarmState,
   type TreatMissingData,
 } from "./cloudwatch-alarms.js";
-import {
-  type Dimensions,
-  isStatistic,
-  type MetricStore,
-  seriesKey,
-  statisticOf,
-} from "./cloudwatch-metrics.js";
+import { dimensionsOf, getMetricData } from "./cloudwatch-get-metric-data.js";
+import { isStatistic, type MetricStore, seriesKey, statisticOf } from "./cloudwatch-metrics.js";
 
 /**
  * CloudWatch ("monitoring"). The current SDK v3 client speaks JSON 1.0 in query-compatible
@@ -46,10 +41,6 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], name: str
   if (!(allowed as readonly string[]).includes(value))
     throw invalid(`${name} must be one of ${allowed.join(", ")}`);
   return value as T;
-}
-
-function dimensionsOf(p: ParamReader): Dimensions {
-  return Object.fromEntries(p.items("Dimensions").map((d) => [d.string("Name"), d.string("Value")]));
 }
 
 export function cloudWatchService(state: CloudWatchState, accountId: string): ServiceDefinition {
@@ -96,41 +87,6 @@ export function cloudWatchService(state: CloudWatchState, accountId: string): Se
       }
     }
     return {};
-  };
-
-  const getMetricData = (p: ParamReader, ctx: RequestContext) => {
-    const start = p.date("StartTime");
-    const end = p.date("EndTime");
-    const ascending = p.optionalString("ScanBy") === "TimestampAscending";
-    const queries = p.items("MetricDataQueries");
-    if (queries.length === 0) throw invalid("MetricDataQueries must not be empty");
-    const results = queries.map((q) => {
-      const id = q.string("Id");
-      if (!/^[a-z][a-zA-Z0-9_]*$/.test(id)) throw invalid(`Invalid metric data query id ${id}`);
-      if (!q.has("MetricStat")) {
-        throw invalid(`Query ${id}: only MetricStat queries are supported by the sandbox emulator`);
-      }
-      const stat = q.struct("MetricStat");
-      const metric = stat.struct("Metric");
-      const statistic = stat.string("Stat");
-      if (!isStatistic(statistic)) throw invalid(`Query ${id}: unsupported statistic ${statistic}`);
-      const key = seriesKey(
-        ctx.region,
-        metric.string("Namespace"),
-        metric.string("MetricName"),
-        dimensionsOf(metric),
-      );
-      const buckets = store.buckets(key, start, end, stat.number("Period"));
-      if (!ascending) buckets.reverse();
-      return {
-        Id: id,
-        Label: q.optionalString("Label") ?? metric.string("MetricName"),
-        Timestamps: buckets.map((b) => b.start),
-        Values: buckets.map((b) => statisticOf(b.aggregate, statistic)),
-        StatusCode: "Complete",
-      };
-    });
-    return { MetricDataResults: results, Messages: [] };
   };
 
   const getMetricStatistics = (p: ParamReader, ctx: RequestContext) => {
@@ -232,7 +188,7 @@ export function cloudWatchService(state: CloudWatchState, accountId: string): Se
     mutating: new Set(["PutMetricData", "PutMetricAlarm", "SetAlarmState"]),
     operations: {
       PutMetricData: putMetricData,
-      GetMetricData: getMetricData,
+      GetMetricData: (p, ctx) => getMetricData(store, p, ctx.region),
       GetMetricStatistics: getMetricStatistics,
       PutMetricAlarm: putMetricAlarm,
       DescribeAlarms: describeAlarms,
