@@ -28,11 +28,18 @@ export const DEFAULT_CREDENTIALS: DbCredentials = {
  * them). Loopback only, no Unix socket (nothing to collide with between parallel test
  * files), replication on, and short retry intervals so a standby reconnects within a
  * second of its primary coming back instead of the default 5 s.
+ *
+ * `fsync = off` (and initdb `--no-sync`): the sandbox's region failure is a killed
+ * process, and a killed process's writes survive in the OS page cache, so fsync would
+ * only add latency (a lot of it on a busy 2-core machine) without changing which
+ * acknowledged writes survive the faults we inject. Lost writes come from WAL that never
+ * reached the standby, which fsync does not affect.
  */
 const SHARED_SETTINGS = `
 # --- runbook sandbox ---
 listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
+fsync = off
 wal_level = replica
 max_wal_senders = 8
 wal_keep_size = '256MB'
@@ -92,6 +99,7 @@ export class PostgresServer {
       authMethod: "scram-sha-256",
       createPostgresUser: true,
       persistent: true,
+      initdbFlags: ["--no-sync"],
       onLog: () => {},
       onError: () => {},
     });
