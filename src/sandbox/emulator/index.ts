@@ -7,6 +7,7 @@
  */
 import { Emulator, type EmulatorOptions } from "./emulator.js";
 
+export { type AdminClient, adminClient } from "./admin-client.js";
 export type {
   BackendEndpoint,
   ClusterRole,

@@ -235,6 +235,20 @@ describe("RDS global cluster through the real SDK (Query/XML)", () => {
     await expect(again).rejects.toBeInstanceOf(InvalidDBClusterStateFault);
   });
 
+  it("failover to a secondary whose database is down is refused", async () => {
+    const { rds, backend } = await setup();
+    backend.setRegionDown(REGION_B, true);
+    const refused = rds(REGION_A).send(
+      new FailoverGlobalClusterCommand({
+        GlobalClusterIdentifier: GLOBAL,
+        TargetDbClusterIdentifier: ARN_B,
+        AllowDataLoss: true,
+      }),
+    );
+    await expect(refused).rejects.toBeInstanceOf(InvalidDBClusterStateFault);
+    expect(backend.actions).toEqual([]);
+  });
+
   it("a backend failure leaves the writer where it was and records why", async () => {
     const { rds, backend, emulator } = await setup();
     backend.failNextAction = new Error("pg_promote timed out");

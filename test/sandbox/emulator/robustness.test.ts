@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-route53-recovery-cluster";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Emulator } from "../../../src/sandbox/emulator/index.js";
+import { adminClient, type Emulator } from "../../../src/sandbox/emulator/index.js";
 import { clientConfig, postQuery, REGION_A, REGION_B, startEmulator } from "./helpers.js";
 
 async function postJson(url: string, target: string, body: string, version = "1.0") {
@@ -171,6 +171,28 @@ describe("faults: throttling, region down, admin API", () => {
     expect(calls).toEqual([]); // nothing in this suite changed state
     const all = (await (await fetch(`${emulator.url}/_sandbox/calls`)).json()) as { operation: string }[];
     expect(all.some((c) => c.operation === "GetCallerIdentity")).toBe(true);
+  });
+
+  it("adminClient drives the admin API like a separate CLI process would", async () => {
+    const admin = adminClient(emulator.url);
+    await admin.fault({ kind: "removeSecret", region: REGION_B, name: "case-api/db" });
+    expect([...emulator.state.secrets.keys()]).toEqual([`${REGION_A}/case-api/db`]);
+    await admin.fault({ kind: "throttle", service: "sts", rps: 0.001 });
+    const sts = new STSClient(clientConfig(emulator.url, REGION_B));
+    await sts.send(new GetCallerIdentityCommand({}));
+    await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: "Throttling" });
+    await admin.fault({ kind: "throttle", service: "sts" });
+    await sts.send(new GetCallerIdentityCommand({}));
+    const calls = await admin.calls();
+    expect(calls.slice(-3).map((c) => c.outcome)).toEqual(["ok", "Throttling", "ok"]);
+    expect(calls.at(-1)?.at).toBeInstanceOf(Date);
+    await expect(admin.fault({ kind: "removeSecret", region: REGION_B, name: "ghost" })).rejects.toThrow(
+      /no secret ghost/,
+    );
+    await admin.clearCalls();
+    expect(emulator.calls).toEqual([]);
+    const state = await admin.state();
+    expect(state.accountId).toBe("111111111111");
   });
 
   it("several emulators run side by side on their own ports", async () => {

@@ -141,6 +141,9 @@ export class RdsService {
     const from = views.find((v) => v.role === "writer");
     if (!from) throw globalState(`Global cluster ${model.identifier} has no writer`);
     if (to === from) throw clusterState(`DB cluster ${to.cluster.identifier} is already the primary cluster`);
+    if (this.regionDown(to.cluster.region)) {
+      throw clusterState(`DB cluster ${to.cluster.identifier} in ${to.cluster.region} is unavailable`);
+    }
     return { from: from.cluster, to: to.cluster };
   }
 
