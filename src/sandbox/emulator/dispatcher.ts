@@ -66,19 +66,21 @@ export class Dispatcher {
     const scope = credentialScope(req.headers.authorization);
     const region = scope?.region ?? this.options.defaultRegion;
     const isAdmin = req.url?.startsWith("/_sandbox/") ?? false;
-    if (!isAdmin && this.options.isRegionDown(region)) {
-      // A region outage looks like a network failure to the SDK, not like an API error.
-      req.socket.destroy();
-      return;
-    }
     const raw = await readBody(req);
     if (isAdmin && this.options.admin && endpoint === "main") {
       this.options.admin(req, res, raw.toString("utf8"));
       return;
     }
-    const requestId = randomUUID();
     const body = decodeBody(raw, req.headers["content-encoding"]);
     const target = header(req, "x-amz-target");
+    if (this.options.isRegionDown(region)) {
+      // A region outage looks like a network failure to the SDK, not like an API error.
+      // It is still logged, so a drill can show what was attempted against the dead region.
+      this.recordDropped(target, body, region, scope?.service, endpoint);
+      req.socket.destroy();
+      return;
+    }
+    const requestId = randomUUID();
     const reply = target
       ? await this.json(
           target,
@@ -221,6 +223,27 @@ export class Dispatcher {
     const code = outcome instanceof ApiError ? outcome.code : "ok";
     this.record(service.name, operation, base.region, params, code, base.endpoint, started);
     return outcome;
+  }
+
+  private recordDropped(
+    target: string | undefined,
+    body: string | undefined,
+    region: string,
+    signingName: string | undefined,
+    endpoint: string,
+  ): void {
+    let service: ServiceDefinition | undefined;
+    let operation: string | undefined;
+    if (target) {
+      service = this.byTarget.get(target.slice(0, target.lastIndexOf(".")));
+      operation = target.slice(target.lastIndexOf(".") + 1);
+    } else {
+      const form = decodeQueryForm(body ?? "");
+      service = this.byName.get(signingName as ServiceName) ?? this.byQueryVersion.get(form.version ?? "");
+      operation = form.action;
+    }
+    if (service && operation)
+      this.record(service.name, operation, region, {}, "RegionDown", endpoint, performance.now());
   }
 
   private record(

@@ -136,6 +136,11 @@ describe("faults: throttling, region down, admin API", () => {
       .send(new GetCallerIdentityCommand({}))
       .catch((e: unknown) => e as NodeJS.ErrnoException);
     expect(["ECONNRESET", "EPIPE", "ECONNREFUSED"]).toContain((error as NodeJS.ErrnoException).code);
+    expect(emulator.calls.at(-1)).toMatchObject({
+      service: "sts",
+      operation: "GetCallerIdentity",
+      outcome: "RegionDown",
+    });
     const b = new STSClient(clientConfig(emulator.url, REGION_B));
     expect((await b.send(new GetCallerIdentityCommand({}))).Account).toBe("111111111111");
     emulator.regionDown(REGION_A, false);
