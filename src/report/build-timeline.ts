@@ -9,6 +9,7 @@ import {
   type Integrity,
   type Milestone,
   type Outcome,
+  type Resume,
   TIMELINE_SCHEMA_VERSION,
   type Timeline,
   type TimelineEntry,
@@ -73,7 +74,7 @@ export function buildTimeline(
     milestones,
     steps,
     entries,
-    resumes: state.resumes.map((r) => ({ at: r.at, operator: r.operator })),
+    resumes: resumesOf(events),
     lockTakeovers: state.lockTakeovers,
     integrity,
   };
@@ -91,6 +92,36 @@ function describeAll(
     if (entry) entries.push(entry);
   }
   return entries;
+}
+
+/** Each resume with the quiet stretch before it: how long nothing ran, and why. */
+function resumesOf(events: AnyJournalEvent[]): Resume[] {
+  const resumes: Resume[] = [];
+  for (let k = 0; k < events.length; k++) {
+    const e = events[k];
+    if (e?.type !== "execution.resumed") continue;
+    let j = k - 1;
+    while (j > 0 && (events[j]?.type === "journal.repaired" || events[j]?.type === "lock.takenOver")) j--;
+    const before = events[j];
+    const idleSince = before?.ts ?? e.ts;
+    const after =
+      before?.type === "execution.paused"
+        ? "pause"
+        : before?.type === "execution.failed"
+          ? "failure"
+          : before?.type === "execution.aborted"
+            ? "abort"
+            : "crash";
+    resumes.push({
+      at: e.ts,
+      operator: e.data.operator,
+      host: e.data.host,
+      after,
+      idleSince,
+      idleMs: Date.parse(e.ts) - Date.parse(idleSince),
+    });
+  }
+  return resumes;
 }
 
 function checkIntegrity(

@@ -51,6 +51,9 @@ svg .bar.in-doubt { fill: #fa4549; } svg .bar.running, svg .bar.awaiting-approva
 svg .bar.skipped { fill: #d0d7de; } svg .bar.gate.succeeded { fill: var(--gate); }
 svg .step-label.on-abort { fill: var(--warn); } svg .bar-note { fill: var(--muted); font-size: 11px; }
 svg .skip-mark { stroke: #9a6700; stroke-width: 2.5; fill: none; } svg .bar-note.skipped { fill: #9a6700; }
+svg .block-span { fill: none; stroke: #8250df; stroke-width: 2; } svg .block-label { fill: #8250df; font-weight: 600; }
+svg .idle { fill: rgba(154, 103, 0, 0.10); stroke: #d4a72c; stroke-dasharray: 2 3; }
+svg .idle-label { fill: #9a6700; font-size: 11px; font-weight: 600; }
 svg .retry-mark { stroke: #bc4c00; stroke-width: 3; }
 svg .marker line { stroke: #6e7781; stroke-dasharray: 3 3; } svg .marker text { font-size: 11px; fill: #57606a; }
 svg .marker.restored line { stroke: var(--ok); stroke-dasharray: none; stroke-width: 1.5; }

@@ -1,7 +1,14 @@
 import { formatDuration } from "../language/duration.js";
 import { cssToken, esc } from "./html-escape.js";
 import { REPORT_CSS } from "./html-style.js";
-import { durationOrDash, objectiveMargin, outcomeLabel, stepNotes, verdictLabel } from "./labels.js";
+import {
+  durationOrDash,
+  objectiveMargin,
+  outcomeLabel,
+  resumeLabel,
+  stepNotes,
+  verdictLabel,
+} from "./labels.js";
 import type { RenderOptions } from "./markdown-timeline.js";
 import { renderStepChartSvg } from "./step-chart-svg.js";
 import { formatOffset, type TimeDisplay, timeDisplay } from "./time-format.js";
@@ -85,7 +92,7 @@ function meta(t: Timeline, time: TimeDisplay): string {
     ["Environment", esc(h.environment)],
     ["Mode", esc(h.mode)],
     ["Operator", `${esc(h.operator)}${h.host ? ` on ${esc(h.host)}` : ""}`],
-    ["Resumed by", t.resumes.length ? esc(t.resumes.map((r) => r.operator).join(", ")) : "—"],
+    ["Resumed", t.resumes.length ? esc(t.resumes.map(resumeLabel).join("; ")) : "—"],
     ["Incident declared", esc(time.full(h.declaredAt))],
     ["Started", esc(time.full(h.startedAt))],
     [

@@ -1,5 +1,5 @@
 import { formatDuration } from "../language/duration.js";
-import type { ObjectiveResult, Outcome, SpanStatus, StepSpan, Verdict } from "./timeline-model.js";
+import type { ObjectiveResult, Outcome, Resume, SpanStatus, StepSpan, Verdict } from "./timeline-model.js";
 
 /** Words and small formatting shared by the Markdown and HTML renderers, so both say the same. */
 
@@ -52,4 +52,16 @@ export function chartedSteps(steps: readonly StepSpan[]): StepSpan[] {
 
 export function shortHash(hash: string): string {
   return hash.slice(0, 16);
+}
+
+/** `engine down 6m06s`: what the quiet stretch before a resume was. */
+export function idleLabel(r: Resume): string {
+  const what = r.after === "crash" ? "engine down" : r.after === "pause" ? "paused" : `stopped (${r.after})`;
+  return `${what} ${formatDuration(r.idleMs)}`;
+}
+
+/** `dave on dave-x1 after a crash (engine down 6m06s)`. */
+export function resumeLabel(r: Resume): string {
+  const after = r.after === "crash" ? "a crash" : r.after === "pause" ? "a pause" : `the ${r.after}`;
+  return `${r.operator} on ${r.host} after ${after} (${idleLabel(r)})`;
 }

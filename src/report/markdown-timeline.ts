@@ -3,6 +3,7 @@ import {
   durationOrDash,
   objectiveMargin,
   outcomeLabel,
+  resumeLabel,
   shortHash,
   stepNotes,
   verdictLabel,
@@ -71,7 +72,7 @@ function header(t: Timeline, time: TimeDisplay): string[] {
     ["Outcome", `**${outcomeLabel(h.outcome)}**${h.outcomeDetail ? `: ${h.outcomeDetail}` : ""}`],
   ];
   if (t.resumes.length > 0) {
-    rows.push(["Resumed", t.resumes.map((r) => `by ${r.operator} at ${time.full(r.at)}`).join("; ")]);
+    rows.push(["Resumed", t.resumes.map((r) => `by ${resumeLabel(r)} at ${time.full(r.at)}`).join("; ")]);
   }
   if (t.lockTakeovers > 0) rows.push(["Lock taken over", `${t.lockTakeovers}×`]);
   const inputs = Object.entries(h.inputs);

@@ -1,5 +1,6 @@
 import { formatDuration } from "../language/duration.js";
 import { cssToken, esc } from "./html-escape.js";
+import { idleLabel } from "./labels.js";
 import { tickLabel, timeScale } from "./time-axis.js";
 import type { TimeDisplay } from "./time-format.js";
 import type { StepSpan, Timeline, TimelineEntry } from "./timeline-model.js";
@@ -53,6 +54,7 @@ export function renderStepChartSvg(t: Timeline, time: TimeDisplay): string {
   }
   // Parallel groups as bands behind their rows.
   out.push(...groupBands(steps, top));
+  out.push(...idleBands(t, scale.x, top, chartBottom));
   const retryFailures = new Map<string, TimelineEntry[]>();
   for (const e of t.entries) {
     if (e.stepId !== undefined && e.eventType === "step.failed" && e.kind === "retry") {
@@ -60,7 +62,8 @@ export function renderStepChartSvg(t: Timeline, time: TimeDisplay): string {
     }
   }
   steps.forEach((s, i) => {
-    if (s.startedAt === undefined) out.push(...skippedRow(s, i, top, scale.x));
+    if (s.parallel) out.push(...blockRow(s, i, top, scale.x, endMs));
+    else if (s.startedAt === undefined) out.push(...skippedRow(s, i, top, scale.x));
     else out.push(...stepRow(s, i, top, scale.x, t, endMs, retryFailures.get(s.id) ?? []));
   });
   markers.forEach((m, i) => {
@@ -125,31 +128,51 @@ function placeLabels(items: { x: number; width: number }[]): number[] {
   });
 }
 
+/** A band behind each parallel block's row and its children's rows. */
 function groupBands(steps: StepSpan[], top: number): string[] {
   const out: string[] = [];
-  let i = 0;
-  while (i < steps.length) {
-    const parent = steps[i]?.parent;
-    let j = i;
-    while (j < steps.length && parent !== undefined && steps[j]?.parent === parent) j++;
-    if (parent !== undefined && j > i) {
-      const y = top + i * ROW_H;
-      out.push(
-        `<rect class="group" x="4" y="${y}" width="${WIDTH - 8}" height="${(j - i) * ROW_H}" rx="4"/>`,
-      );
-      out.push(
-        `<text class="group-label" x="${WIDTH - RIGHT + 4}" y="${y + 11}" text-anchor="end">∥ ${esc(parent)}</text>`,
-      );
-      i = j;
-    } else i++;
-  }
+  steps.forEach((block, i) => {
+    if (!block.parallel) return;
+    let j = i + 1;
+    while (j < steps.length && steps[j]?.parent === block.id) j++;
+    const y = top + i * ROW_H;
+    out.push(`<rect class="group" x="4" y="${y}" width="${WIDTH - 8}" height="${(j - i) * ROW_H}" rx="4"/>`);
+  });
   return out;
 }
 
-/** Steps that ran get a bar; steps skipped on the way (onAbort past the point of no return) a cross. */
+/** A parallel block: a bracket over the time its branches took, not a bar of its own. */
+function blockRow(s: StepSpan, i: number, top: number, x: (ms: number) => number, endMs: number): string[] {
+  const y = top + i * ROW_H;
+  const x0 = x(Date.parse(s.startedAt ?? ""));
+  const x1 = Math.max(x(s.endedAt ? Date.parse(s.endedAt) : endMs), x0 + 3);
+  const mid = y + 4 + BAR_H / 2;
+  const dur = s.durationMs !== undefined ? formatDuration(s.durationMs) : "running";
+  return [
+    `<text class="step-label block-label" x="10" y="${y + BAR_H}">${esc(truncate(`∥ ${s.id}`, 30))}</text>`,
+    `<path class="block-span" data-block="${esc(s.id)}" d="M${x0.toFixed(1)},${mid + 5} v-6 H${x1.toFixed(1)} v6"><title>${esc(`${s.id}: parallel block, ${s.status}, ${dur}`)}</title></path>`,
+    x1 + 6 > WIDTH - RIGHT - 120
+      ? `<text class="bar-note" x="${(x0 - 6).toFixed(1)}" y="${y + BAR_H}" text-anchor="end">${esc(`${dur} · parallel`)}</text>`
+      : `<text class="bar-note" x="${(x1 + 6).toFixed(1)}" y="${y + BAR_H}">${esc(`${dur} · parallel`)}</text>`,
+  ];
+}
+
+/** The stretch before each resume when nothing ran (engine down, or paused): hatched, labelled. */
+function idleBands(t: Timeline, x: (ms: number) => number, top: number, bottom: number): string[] {
+  return t.resumes.flatMap((r) => {
+    const x0 = x(Date.parse(r.idleSince));
+    const w = Math.max(x(Date.parse(r.at)) - x0, 1);
+    return [
+      `<rect class="idle" x="${x0.toFixed(1)}" y="${top - 4}" width="${w.toFixed(1)}" height="${bottom - top + 4}"><title>${esc(idleLabel(r))}</title></rect>`,
+      `<text class="idle-label" x="${(x0 + w / 2).toFixed(1)}" y="${bottom - 6}" text-anchor="middle">${esc(idleLabel(r))}</text>`,
+    ];
+  });
+}
+
+/** Rows: a bar per step that ran, a bracket per parallel block, a cross per step skipped on the way. */
 function chartRows(steps: readonly StepSpan[]): StepSpan[] {
   return steps.filter(
-    (s) => !s.parallel && (s.startedAt !== undefined || (s.status === "skipped" && s.endedAt !== undefined)),
+    (s) => s.startedAt !== undefined || (!s.parallel && s.status === "skipped" && s.endedAt !== undefined),
   );
 }
 

@@ -124,6 +124,17 @@ export interface StepSpan {
   declined?: { by: string; at: string; reason?: string };
 }
 
+export interface Resume {
+  at: string;
+  operator: string;
+  host: string;
+  /** What the resume followed: an engine that died mid-run, a pause, or a failure. */
+  after: "crash" | "pause" | "failure" | "abort";
+  /** The last event before the resume: nothing ran in between. */
+  idleSince: string;
+  idleMs: number;
+}
+
 export interface Integrity {
   verified: boolean;
   events: number;
@@ -143,7 +154,7 @@ export interface Timeline {
   milestones: Milestone[];
   steps: StepSpan[];
   entries: TimelineEntry[];
-  resumes: { at: string; operator: string }[];
+  resumes: Resume[];
   lockTakeovers: number;
   integrity: Integrity;
 }

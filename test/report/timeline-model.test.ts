@@ -67,7 +67,17 @@ describe("timeline model", () => {
 
   it("a resumed execution shows the takeover, the repair and the step found already in place", () => {
     const t = fixtureTimeline("resumed");
-    expect(t.resumes).toEqual([{ at: "2026-11-27T03:18:11.000Z", operator: "dave" }]);
+    // Nothing ran from the last event before the crash (03:12:05.100) to dave's resume.
+    expect(t.resumes).toEqual([
+      {
+        at: "2026-11-27T03:18:11.000Z",
+        operator: "dave",
+        host: "dave-x1",
+        after: "crash",
+        idleSince: "2026-11-27T03:12:05.100Z",
+        idleMs: 365_900,
+      },
+    ]);
     expect(t.lockTakeovers).toBe(1);
     expect(t.steps.find((s) => s.id === "promote-db")?.alreadyInPlace).toBe(true);
     const kinds = t.entries.map((e) => e.kind);
