@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { makeStandbyFrom } from "./base-backup.js";
 import { freeLoopbackPort } from "./free-port.js";
 import { HEARTBEAT_SCHEMA_SQL } from "./heartbeat-writer.js";
+import { runAsPostgresUser } from "./postgres-binaries.js";
 import { type DbCredentials, PostgresServer } from "./postgres-server.js";
 import { waitForStreaming } from "./replication-queries.js";
 
@@ -32,6 +33,11 @@ export async function bootstrapPair(
     // The servers run as the `postgres` OS user, which must be able to enter the base dir
     // (test temp dirs are created 0700 by root).
     await chmod(dir, 0o755);
+    await runAsPostgresUser("test", ["-x", dir]).catch(() => {
+      throw new Error(
+        `the postgres OS user cannot enter ${dir}: make its parent directories traversable (o+x)`,
+      );
+    });
   }
   await Promise.all([
     rm(primary.dataDir, { recursive: true, force: true }),
