@@ -102,4 +102,19 @@ describe("PostgresGlobalClusterBackend: the emulated global cluster on a real Po
     await pair.waitForReplication();
     expect(await pair.server(WEST).query("SELECT id FROM again")).toEqual([{ id: 7 }]);
   });
+
+  it("reset heals faults in place when no failover happened", async () => {
+    await pair.pauseReplay();
+    await pair.stopRegion(WEST);
+    await pair.server(EAST).query("INSERT INTO again VALUES (8)");
+    await pair.reset();
+    expect(pair.topology().map((m) => [m.region, m.role, m.down, m.replayPaused])).toEqual([
+      [EAST, "primary", false, false],
+      [WEST, "standby", false, false],
+    ]);
+    await pair.waitForReplication();
+    // Same data directories (the row from before the fault is there), streaming again.
+    expect(await pair.server(WEST).query("SELECT id FROM again ORDER BY id")).toEqual([{ id: 7 }, { id: 8 }]);
+    expect(await backend.replicationLagMs()).toBeLessThan(500);
+  });
 });
