@@ -69,6 +69,22 @@ describe("bad requests get AWS-shaped errors and the emulator keeps serving", ()
     expect(wrongType.errorType).toBe("ValidationException");
   });
 
+  it("a Query form cannot pollute Object.prototype", async () => {
+    const q = await postQuery(
+      emulator.url,
+      {
+        Action: "GetCallerIdentity",
+        Version: "2011-06-15",
+        "__proto__.polluted": "yes",
+        "a.constructor.prototype.b": "x",
+      },
+      "sts",
+    );
+    expect(q.status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).b).toBeUndefined();
+  });
+
   it("still serves real SDK calls after all that", async () => {
     const sts = new STSClient(clientConfig(emulator.url));
     expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe("111111111111");

@@ -15,12 +15,16 @@ export function decodeQueryForm(body: string): { action?: string; version?: stri
   const params: Params = {};
   for (const [key, value] of form) {
     if (key === "Action" || key === "Version") continue;
+    // Never let a form key walk into Object.prototype (`__proto__.x=1` would pollute every object).
+    if (key.split(".").some((segment) => UNSAFE_SEGMENTS.has(segment))) continue;
     assign(params, pathOf(key), value);
   }
   return { action: form.get("Action") ?? undefined, version: form.get("Version") ?? undefined, params };
 }
 
 type Segment = string | number;
+
+const UNSAFE_SEGMENTS = new Set(["__proto__", "constructor", "prototype"]);
 
 function pathOf(key: string): Segment[] {
   const parts = key.split(".");
