@@ -133,16 +133,22 @@ program
   .command("timeline")
   .description("The post-incident timeline of an execution (Markdown, HTML or JSON)")
   .argument("<execution-id>")
-  .addOption(new Option("-f, --format <format>", "output format").choices(["md", "html", "json"]).default("md"))
+  .addOption(
+    new Option("-f, --format <format>", "output format").choices(["md", "html", "json"]).default("md"),
+  )
   .option("-o, --output <file>", "write to a file instead of stdout")
   .option("--tz <zone>", "show times in this IANA time zone (default UTC)")
-  .action(async (id: string, opts) => done(await (await import("./commands/timeline.js")).timelineCommand(id, opts, io)));
+  .action(async (id: string, opts) =>
+    done(await (await import("./commands/timeline.js")).timelineCommand(id, opts, io)),
+  );
 
 program
   .command("history")
   .description("Every execution and drill of a runbook, with the RTO/RPO trend")
   .argument("[runbook]")
-  .addOption(new Option("-f, --format <format>", "output format").choices(["md", "html", "json"]).default("md"))
+  .addOption(
+    new Option("-f, --format <format>", "output format").choices(["md", "html", "json"]).default("md"),
+  )
   .option("-o, --output <file>", "write to a file instead of stdout")
   .action(async (runbook: string | undefined, opts) =>
     done(await (await import("./commands/history.js")).historyCommand(runbook, opts, io)),

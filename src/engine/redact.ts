@@ -24,7 +24,10 @@ export class Redactor {
 
   string(s: string): string {
     let out = s;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
+    // Longest first: a secret that contains a shorter one must not leak around the shorter mask.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+      if (out.includes(secret)) out = out.split(secret).join(MASK);
+    }
     return out;
   }
 
@@ -36,7 +39,7 @@ export class Redactor {
   private walk(v: unknown, key?: string): unknown {
     if (typeof v === "string")
       return key && SENSITIVE_NAME.test(key) && !v.includes("${{") ? MASK : this.string(v);
-    if (Array.isArray(v)) return v.map((x) => this.walk(x));
+    if (Array.isArray(v)) return v.map((x) => this.walk(x, key));
     if (v && typeof v === "object") {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.walk(x, k)]));
     }

@@ -62,7 +62,12 @@ export class Runtime {
 
   /** Journal first (fsync), then fold it into the live view, then tell observers. */
   record<T extends EventType>(type: T, data: EventData[T], stepId?: string, durable = true): void {
-    const event = this.journal.append(type, this.deps.redactor.value(data), stepId, durable) as AnyJournalEvent;
+    const event = this.journal.append(
+      type,
+      this.deps.redactor.value(data),
+      stepId,
+      durable,
+    ) as AnyJournalEvent;
     this.live = applyEvent(this.live, event)!;
     this.deps.onEvent?.(event);
   }

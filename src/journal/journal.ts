@@ -28,16 +28,13 @@ export interface ReadResult {
   validBytes: number;
 }
 
-/** Parse a journal's text. A trailing partial line (crash mid-write) is reported, not thrown. */
-export function parseJournal(text: string): ReadResult {
+/** Parse a journal. A trailing partial line (crash mid-write) is reported, not thrown. */
+export function parseJournal(content: string | Buffer): ReadResult {
+  const buf = typeof content === "string" ? Buffer.from(content) : content;
+  // Count in bytes: a crash can cut a multi-byte character, and truncation works on bytes.
+  const validBytes = buf.lastIndexOf(0x0a) + 1;
   const events: AnyJournalEvent[] = [];
-  let start = 0;
-  let validBytes = 0;
-  while (start < text.length) {
-    const nl = text.indexOf("\n", start);
-    if (nl === -1) break;
-    const line = text.slice(start, nl);
-    start = nl + 1;
+  for (const line of buf.subarray(0, validBytes).toString("utf8").split("\n")) {
     if (line.length === 0) continue;
     try {
       events.push(JSON.parse(line) as AnyJournalEvent);
@@ -53,14 +50,12 @@ export function parseJournal(text: string): ReadResult {
         hash: "",
       });
     }
-    validBytes = Buffer.byteLength(text.slice(0, start));
   }
-  const tornTailBytes = Buffer.byteLength(text) - validBytes;
-  return { events, tornTailBytes, validBytes };
+  return { events, tornTailBytes: buf.length - validBytes, validBytes };
 }
 
 export function readJournal(path: string): ReadResult {
-  return parseJournal(readFileSync(path, "utf8"));
+  return parseJournal(readFileSync(path));
 }
 
 export interface VerifyResult {

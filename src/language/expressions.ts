@@ -59,8 +59,7 @@ export function parseExpression(src: string): Expr {
     const t = tokens[i++];
     if (!t) throw new ExpressionError("expression ends too early");
     if (t.type === "num") return { kind: "literal", value: Number(t.text) };
-    if (t.type === "str")
-      return { kind: "literal", value: JSON.parse(`"${t.text.slice(1, -1).replace(/"/g, '\\"')}"`) };
+    if (t.type === "str") return { kind: "literal", value: unescape(t.text.slice(1, -1)) };
     if (t.type === "op" && t.text === "!") return { kind: "not", operand: primary() };
     if (t.type === "op" && t.text === "(") {
       const inner = binary(0);
@@ -215,4 +214,11 @@ export function findTemplates(
   if (value && typeof value === "object")
     return Object.entries(value).flatMap(([k, v]) => findTemplates(v, [...path, k]));
   return [];
+}
+
+const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r" };
+
+/** `\'`, `\"`, `\\`, `\n`, `\t`, `\r` inside a string literal; any other `\x` is just `x`. */
+function unescape(body: string): string {
+  return body.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c);
 }

@@ -19,7 +19,7 @@ export function parseInputPairs(pairs: readonly string[]): Record<string, string
  * and values outside an enum are reported together, pointing at the input's declaration.
  */
 export function resolveInputs(runbook: Runbook, given: Record<string, string>): Record<string, string> {
-  const unknown = Object.keys(given).filter((k) => !(k in runbook.inputs));
+  const unknown = Object.keys(given).filter((k) => !Object.hasOwn(runbook.inputs, k));
   if (unknown.length > 0) {
     const declared = Object.keys(runbook.inputs);
     throw new UsageError(

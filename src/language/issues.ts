@@ -26,7 +26,10 @@ export function issuesToDiagnostics(
           ),
         );
       }
-    } else if ((issue.code === "invalid_type" || issue.code === "invalid_union") && (issue as { input?: unknown }).input === undefined) {
+    } else if (
+      (issue.code === "invalid_type" || issue.code === "invalid_union") &&
+      (issue as { input?: unknown }).input === undefined
+    ) {
       out.push(map.diagnostic(path.slice(0, -1), `missing required field "${path.at(-1)}"`));
     } else if (issue.code === "invalid_value") {
       const values = (issue as { values: unknown[] }).values.map((v) => JSON.stringify(v)).join(", ");

@@ -16,8 +16,8 @@ export class SourceMap {
   }
 
   syntaxErrors(): Diagnostic[] {
-    return [...this.doc.errors, ...this.doc.warnings.filter(() => false)].map((e) => {
-      const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+    return this.doc.errors.map((e) => {
+      const pos = e.linePos?.[0] ?? this.lines.linePos(e.pos[0]);
       const message = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
       return { file: this.file, line: pos.line, col: pos.col, message: `YAML: ${message}` };
     });

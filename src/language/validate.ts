@@ -38,7 +38,7 @@ export function validateRunbook(text: string, file: string, registry: Registry):
   if (syntax.length > 0) throw new ValidationError(syntax);
   const diagnostics: Diagnostic[] = [];
   const js = map.doc.toJS() as unknown;
-  const top = TopLevel.safeParse(js);
+  const top = TopLevel.safeParse(js, { reportInput: true });
   if (!top.success) {
     diagnostics.push(...issuesToDiagnostics(top.error.issues, map, [], (p) => keysAt(RunbookDocument, p)));
   }
@@ -46,17 +46,49 @@ export function validateRunbook(text: string, file: string, registry: Registry):
   const steps = Array.isArray(raw.steps) ? raw.steps : [];
   const parsedSteps: (z.infer<typeof ParallelStep> | ExecutorStepDoc | undefined)[] = steps.map((step, i) => {
     const schema = step && typeof step === "object" && "parallel" in step ? ParallelStep : ExecutorStep;
-    const r = schema.safeParse(step);
+    const r = schema.safeParse(step, { reportInput: true });
     if (r.success) return r.data;
-    diagnostics.push(...issuesToDiagnostics(r.error.issues, map, ["steps", i], (p) => keysAt(schema, p)));
+    diagnostics.push(
+      ...issuesToDiagnostics(r.error.issues, map, ["steps", i], (p) => keysAt(schema, p.slice(2))),
+    );
     return undefined;
   });
-  if (diagnostics.length > 0 || !top.success) throw new ValidationError(sortDiagnostics(diagnostics));
-  const doc = top.data;
-  const ctx = new Checker(map, registry, diagnostics);
-  const runbook = ctx.build(doc, parsedSteps as (z.infer<typeof ParallelStep> | ExecutorStepDoc)[], text);
-  if (diagnostics.length > 0) throw new ValidationError(sortDiagnostics(diagnostics));
+  // Structural problems do not hide the rest: what did parse is still checked (types,
+  // params, references), so one run of `validate` lists everything there is to fix.
+  const partial = !top.success;
+  const doc = top.success ? top.data : salvage(raw, file);
+  const ctx = new Checker(map, registry, diagnostics, partial);
+  const usable = parsedSteps.filter(
+    (s): s is z.infer<typeof ParallelStep> | ExecutorStepDoc => s !== undefined,
+  );
+  const runbook = ctx.build(doc, usable, text);
+  if (diagnostics.length > 0 || partial || usable.length < parsedSteps.length) {
+    throw new ValidationError(sortDiagnostics(diagnostics));
+  }
   return runbook;
+}
+
+/** The parts of a document that are valid on their own, with neutral stand-ins for the rest. */
+function salvage(raw: Record<string, unknown>, file: string): Omit<RunbookDocument, "steps"> {
+  const part = <T>(schema: z.ZodType<T>, value: unknown): T | undefined => {
+    const r = schema.safeParse(value);
+    return r.success ? r.data : undefined;
+  };
+  const shape = RunbookDocument.shape;
+  return {
+    apiVersion: "runbook/v1",
+    kind: "Runbook",
+    metadata: part(shape.metadata, raw.metadata) ?? {
+      name: basename(file, extname(file)),
+      environment: "sandbox",
+    },
+    ...(part(shape.objectives, raw.objectives)
+      ? { objectives: part(shape.objectives, raw.objectives)! }
+      : {}),
+    ...(part(shape.inputs, raw.inputs) ? { inputs: part(shape.inputs, raw.inputs)! } : {}),
+    ...(part(shape.abort, raw.abort) ? { abort: part(shape.abort, raw.abort)! } : {}),
+    ...(part(shape.onAbort, raw.onAbort) ? { onAbort: part(shape.onAbort, raw.onAbort)! } : {}),
+  };
 }
 
 function sortDiagnostics(d: Diagnostic[]): Diagnostic[] {
@@ -65,11 +97,15 @@ function sortDiagnostics(d: Diagnostic[]): Diagnostic[] {
 
 class Checker {
   private readonly seenIds = new Map<string, Path>();
+  /** Every step id in the file, so a reference to a later step is told apart from a typo. */
+  private readonly declared = new Set<string>();
 
   constructor(
     private readonly map: SourceMap,
     private readonly registry: Registry,
     private readonly out: Diagnostic[],
+    /** The document had structural errors: skip the checks that need all of it. */
+    private readonly partial = false,
   ) {}
 
   private report(path: Path, message: string, key = false): void {
@@ -83,7 +119,7 @@ class Checker {
   ): Runbook {
     const file = this.map.file;
     const expectedName = basename(file, extname(file));
-    if (doc.metadata.name !== expectedName) {
+    if (!this.partial && doc.metadata.name !== expectedName) {
       this.report(
         ["metadata", "name"],
         `metadata.name "${doc.metadata.name}" must equal the file name "${expectedName}"`,
@@ -104,6 +140,10 @@ class Checker {
           `default "${spec.default}" is not one of ${spec.enum.join(", ")}`,
         );
       }
+    }
+    for (const s of [...steps, ...(doc.onAbort ?? [])]) {
+      this.declared.add(s.id);
+      if ("parallel" in s) for (const c of s.parallel) this.declared.add(c.id);
     }
     const done = new Set<string>();
     const allIds = new Set<string>();
@@ -143,7 +183,7 @@ class Checker {
     const usesMilestones = steps.some(
       (s) => s.milestone || ("parallel" in s && s.parallel.some((c) => c.milestone)),
     );
-    if (!doc.objectives && (usesMilestones || /failover|failback/.test(doc.metadata.name))) {
+    if (!this.partial && !doc.objectives && (usesMilestones || /failover|failback/.test(doc.metadata.name))) {
       this.report(
         ["metadata"],
         "a failover runbook must declare objectives: { rto: <duration>, rpo: <duration> }",
@@ -206,7 +246,8 @@ class Checker {
     }
     this.checkParams(s.type, params, path, s.check ? ["check"] : []);
     // onAbort steps may read any main step's outputs (those that ran); main steps only earlier ones.
-    this.checkTemplates(params, [...path, "with"], inputs, done, phase === "main");
+    this.checkTemplates(s.with ?? {}, [...path, "with"], inputs, done, phase === "main");
+    this.checkTemplates(s.check, [...path, "check"], inputs, done, phase === "main");
     this.checkTemplates(s.when, [...path, "when"], inputs, done, phase === "main");
     if (phase === "onAbort" && s.pointOfNoReturn)
       this.report([...path, "pointOfNoReturn"], "onAbort steps cannot be a point of no return", true);
@@ -258,7 +299,7 @@ class Checker {
       this.report([...path, "type"], `unknown executor type "${type}" (known: ${known})`);
       return;
     }
-    const r = executor.params.safeParse(params);
+    const r = executor.params.safeParse(params, { reportInput: true });
     if (r.success) return;
     const templated = findTemplates(params).map((t) => t.path.join("."));
     const issues = r.error.issues.filter((i) => !templated.some((t) => i.path.join(".").startsWith(t)));
@@ -292,13 +333,13 @@ class Checker {
         if (!("expr" in part)) continue;
         for (const ref of collectRefs(part.expr)) {
           const [root, name, kind] = ref;
-          if (root === "inputs" && (name === undefined || !(name in inputs))) {
+          if (root === "inputs" && (name === undefined || !Object.hasOwn(inputs, name))) {
             this.report(where, `unknown input "${name ?? ""}"${hint(Object.keys(inputs), "inputs")}`);
           } else if (root === "steps") {
             if (!allowSteps) this.report(where, "abort probes can only use inputs and env");
             else if (!name || kind !== "outputs" || ref.length < 4) {
               this.report(where, `a step reference is steps.<id>.outputs.<key>, not "${ref.join(".")}"`);
-            } else if (!this.seenIds.has(name)) this.report(where, `unknown step "${name}"`);
+            } else if (!this.declared.has(name)) this.report(where, `unknown step "${name}"`);
             else if (orderMatters && !done.has(name)) {
               this.report(
                 where,
