@@ -59,7 +59,7 @@ export function parseExpression(src: string): Expr {
     const t = tokens[i++];
     if (!t) throw new ExpressionError("expression ends too early");
     if (t.type === "num") return { kind: "literal", value: Number(t.text) };
-    if (t.type === "str") return { kind: "literal", value: unescape(t.text.slice(1, -1)) };
+    if (t.type === "str") return { kind: "literal", value: unescapeLiteral(t.text.slice(1, -1)) };
     if (t.type === "op" && t.text === "!") return { kind: "not", operand: primary() };
     if (t.type === "op" && t.text === "(") {
       const inner = binary(0);
@@ -219,6 +219,6 @@ export function findTemplates(
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r" };
 
 /** `\'`, `\"`, `\\`, `\n`, `\t`, `\r` inside a string literal; any other `\x` is just `x`. */
-function unescape(body: string): string {
+function unescapeLiteral(body: string): string {
   return body.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c);
 }

@@ -26,6 +26,7 @@ export function buildJsonSchema(registry: ReadonlyMap<string, ExecutorDefinition
     delete params.$schema;
     return {
       if: { properties: { type: { const: type } } },
+      // biome-ignore lint/suspicious/noThenProperty: `then` is JSON Schema's conditional keyword
       then: { properties: { with: allowTemplates(params) } },
     };
   });
