@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type DbAddress, type DbCredentials, DEFAULT_CREDENTIALS } from "../postgres/postgres-server.js";
+import { APP_CREDENTIALS, type DbAddress, type DbCredentials } from "../postgres/postgres-server.js";
 import { findCase, insertCase, probeWritable, WriterPool } from "./case-store.js";
 import { BadRequestError, closeServer, listenOnLoopback, readJsonBody, sendJson } from "./http-json.js";
 
@@ -21,6 +21,7 @@ export interface CaseApiOptions {
   region: string;
   /** Where this region's writer endpoint points right now; asked before every query. */
   resolveWriter: () => DbAddress | Promise<DbAddress>;
+  /** Default: the sandbox's application role (`app`), as in the `case-api/db` secret. */
   credentials?: DbCredentials;
   /** 0 (default) picks a free port on first start; later starts reuse it. */
   port?: number;
@@ -44,7 +45,7 @@ export class CaseApi {
   constructor(options: CaseApiOptions) {
     this.region = options.region;
     this.port = options.port ?? 0;
-    this.writers = new WriterPool(options.resolveWriter, options.credentials ?? DEFAULT_CREDENTIALS);
+    this.writers = new WriterPool(options.resolveWriter, options.credentials ?? APP_CREDENTIALS);
     this.server = createServer((request, response) => void this.handle(request, response));
     this.server.keepAliveTimeout = 2_000;
   }

@@ -19,13 +19,14 @@ export interface PairStartTimings {
 
 /**
  * From nothing to a streaming pair: initdb the primary, start it, create the heartbeat
- * table, base-backup it into the standby's directory, start the standby, and wait until
+ * table and the application's role, base-backup it into the standby's directory, start the standby, and wait until
  * the primary reports it streaming. Any previous data directories are wiped: a sandbox
  * always starts from a known state.
  */
 export async function bootstrapPair(
   primary: PostgresServer,
   standby: PostgresServer,
+  app: DbCredentials,
 ): Promise<PairStartTimings> {
   const t0 = performance.now();
   for (const dir of new Set([dirname(primary.dataDir), dirname(standby.dataDir)])) {
@@ -48,6 +49,7 @@ export async function bootstrapPair(
   const t1 = performance.now();
   await primary.start();
   await primary.query(HEARTBEAT_SCHEMA_SQL);
+  await createAppRole(primary, app);
   const t2 = performance.now();
   await makeStandbyFrom(primary, standby);
   const t3 = performance.now();
@@ -82,4 +84,20 @@ export async function newServerPair(
       credentials,
     });
   return [server("pg-a", portA), server("pg-b", portB)];
+}
+
+/** The application's login role, allowed to create its tables in `public`. */
+async function createAppRole(primary: PostgresServer, app: DbCredentials): Promise<void> {
+  const rows = await primary.query<{ sql: string }>(
+    "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) AS sql",
+    [app.user, app.password],
+  );
+  const sql = rows[0]?.sql;
+  if (!sql) throw new Error("could not build CREATE ROLE");
+  await primary.query(sql);
+  const grant = await primary.query<{ sql: string }>(
+    "SELECT format('GRANT USAGE, CREATE ON SCHEMA public TO %I', $1::text) AS sql",
+    [app.user],
+  );
+  await primary.query(grant[0]?.sql ?? "");
 }

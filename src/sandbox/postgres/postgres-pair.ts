@@ -5,6 +5,7 @@ import { type Member, PairTopology, type RegionState } from "./pair-topology.js"
 import { stopServerSync } from "./postgres-binaries.js";
 import { postmastersFor } from "./postgres-processes.js";
 import {
+  APP_CREDENTIALS,
   type DbAddress,
   type DbCredentials,
   DEFAULT_CREDENTIALS,
@@ -35,7 +36,10 @@ export interface PostgresPairOptions {
   baseDir: string;
   /** Names of the two regions (default "A" and "B"); the first starts as primary. */
   regions?: [string, string];
+  /** Superuser login (administration, replication, heartbeats). */
   credentials?: DbCredentials;
+  /** The application's non-superuser login, created at start (default `app`/`sandbox`). */
+  appCredentials?: DbCredentials;
   heartbeatIntervalMs?: number;
 }
 
@@ -43,6 +47,7 @@ export class PostgresPair {
   readonly baseDir: string;
   readonly regions: readonly [string, string];
   readonly credentials: DbCredentials;
+  readonly appCredentials: DbCredentials;
   private readonly heartbeatIntervalMs: number;
   private topo: PairTopology | undefined;
   private heartbeat: HeartbeatWriter | undefined;
@@ -56,6 +61,7 @@ export class PostgresPair {
     this.baseDir = options.baseDir;
     this.regions = options.regions ?? ["A", "B"];
     this.credentials = options.credentials ?? DEFAULT_CREDENTIALS;
+    this.appCredentials = options.appCredentials ?? APP_CREDENTIALS;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 100;
   }
 
@@ -243,7 +249,7 @@ export class PostgresPair {
     const topo = new PairTopology(this.regions, [a, b]);
     this.topo = topo;
     process.on("exit", this.exitHook);
-    const timings = await bootstrapPair(a, b);
+    const timings = await bootstrapPair(a, b, this.appCredentials);
     for (const member of topo.all()) member.state.down = false;
     this.heartbeat = new HeartbeatWriter(
       () => topo.writer().server.address,

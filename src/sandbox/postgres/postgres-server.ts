@@ -17,9 +17,20 @@ export interface DbCredentials {
   database: string;
 }
 
+/** The superuser: sandbox administration, replication and the heartbeat writer. */
 export const DEFAULT_CREDENTIALS: DbCredentials = {
   user: "postgres",
   password: "password",
+  database: "postgres",
+};
+
+/**
+ * The application's login, as in the emulator's `case-api/db` secret. Not a superuser,
+ * like a real application's role: it owns what it creates and nothing else.
+ */
+export const APP_CREDENTIALS: DbCredentials = {
+  user: "app",
+  password: "sandbox",
   database: "postgres",
 };
 

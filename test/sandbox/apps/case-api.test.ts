@@ -53,6 +53,9 @@ describe("case-api against a real PostgresPair", () => {
 
     await pair.waitForReplication();
     expect((await listCaseIds(pair.address("B"), pair.credentials)).has(id)).toBe(true);
+    // It connects as the application's own (non-superuser) role, which owns its table.
+    const owner = await pair.server("A").query("SELECT tableowner FROM pg_tables WHERE tablename = 'cases'");
+    expect(owner).toEqual([{ tableowner: "app" }]);
   });
 
   it("answers 404 for an unknown case and 400 for a body that is not JSON", async () => {
