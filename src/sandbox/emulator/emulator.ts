@@ -2,11 +2,18 @@ import { adminHandler } from "./admin.js";
 import { type GlobalClusterBackend, InMemoryGlobalClusterBackend } from "./backend.js";
 import type { CallRecord } from "./call-log.js";
 import { Dispatcher } from "./dispatcher.js";
+import {
+  DEFAULT_ARC_HOSTS,
+  DEFAULT_ARC_REGIONS,
+  type EmulatorOptions,
+  type EmulatorState,
+  type MetricSource,
+} from "./emulator-options.js";
 import type { FaultRequest } from "./faults.js";
 import { Listener, type ListenerMode } from "./listener.js";
-import { type ArcState, arcService, createArcState } from "./services/arc.js";
+import { arcService, createArcState } from "./services/arc.js";
 import type { TaskHandler } from "./services/asl-interpreter.js";
-import { alarmKey, type CloudWatchState, cloudWatchService } from "./services/cloudwatch.js";
+import { alarmKey, cloudWatchService } from "./services/cloudwatch.js";
 import {
   type AlarmModel,
   type AlarmStateValue,
@@ -15,52 +22,15 @@ import {
 } from "./services/cloudwatch-alarms.js";
 import { type MetricDatum, MetricStore } from "./services/cloudwatch-metrics.js";
 import { RdsService } from "./services/rds.js";
-import { createRdsModel, type GlobalClusterModel } from "./services/rds-model.js";
-import {
-  createSecretsState,
-  putSecret,
-  removeSecret,
-  type SecretsState,
-  secretsService,
-} from "./services/secrets.js";
-import { type SfnState, sfnService } from "./services/sfn.js";
+import { createRdsModel } from "./services/rds-model.js";
+import { createSecretsState, putSecret, removeSecret, secretsService } from "./services/secrets.js";
+import { sfnService } from "./services/sfn.js";
 import { stsService } from "./services/sts.js";
 import { snapshotOf } from "./snapshot.js";
-import { DEFAULT_ACCOUNT_ID, defaultTopology, type EmulatorTopology } from "./topology.js";
+import { DEFAULT_ACCOUNT_ID, defaultTopology } from "./topology.js";
 
-export interface EmulatorOptions {
-  /** Defaults to `defaultTopology()`. */
-  topology?: EmulatorTopology;
-  /** Data plane of the global cluster; defaults to an in-memory one over the topology's regions. */
-  backend?: GlobalClusterBackend;
-  /** Main listener port on 127.0.0.1; 0 (default) picks a free one. */
-  port?: number;
-  /** Hosts of the five ARC cluster endpoints; default 127.0.0.2 … 127.0.0.6. */
-  arcEndpointHosts?: string[];
-  /** Minimum duration of RDS failover/switchover/promotion (default 2000 ms). */
-  rdsTransitionMs?: number;
-  /** Switchover refused above this replication lag (default 1000 ms). */
-  switchoverMaxLagMs?: number;
-  /** How often alarms are evaluated and metric sources sampled (default 1000 ms). */
-  evaluationIntervalMs?: number;
-  /** Scales ASL Wait seconds (default 1; tests use less). */
-  sfnWaitScale?: number;
-  /** Publish AuroraGlobalDBReplicationLag/RPOLag from the backend (default true). */
-  builtinLagMetrics?: boolean;
-}
-
-export type MetricSource = () => MetricDatum[] | Promise<MetricDatum[]>;
-
-export interface EmulatorState {
-  arc: ArcState;
-  globalCluster: GlobalClusterModel | undefined;
-  cloudwatch: CloudWatchState;
-  secrets: SecretsState;
-  sfn: SfnState;
-  downRegions: Set<string>;
-}
-
-export const DEFAULT_ARC_HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"];
+/** How long close() waits for an in-flight failover before giving up on it. */
+const CLOSE_GRACE_MS = 5_000;
 
 /** A running emulator. Create it with `createEmulator`; always `close()` it. */
 export class Emulator {
@@ -76,6 +46,7 @@ export class Emulator {
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private lastSourceError: string | undefined;
+  private ticking = false;
 
   constructor(private readonly options: EmulatorOptions = {}) {
     const topology = options.topology ?? defaultTopology();
@@ -143,6 +114,12 @@ export class Emulator {
 
   get arcEndpoints(): string[] {
     return this.arcListeners.map((l) => l.url);
+  }
+
+  /** The cluster endpoints as ARC's DescribeCluster lists them: URL and the region to sign with. */
+  get arcClusterEndpoints(): { endpoint: string; region: string }[] {
+    const regions = this.options.arcEndpointRegions ?? DEFAULT_ARC_REGIONS;
+    return this.arcListeners.map((l, i) => ({ endpoint: l.url, region: regions[i] ?? this.regions[0] }));
   }
 
   get calls(): CallRecord[] {
@@ -257,12 +234,27 @@ export class Emulator {
     if (this.timer) clearInterval(this.timer);
     this.abort.abort();
     await Promise.all([this.main.stop(), ...this.arcListeners.map((l) => l.stop())]);
-    await Promise.allSettled([...this.rds.pending]);
+    // Let in-flight failovers settle, but a hung backend must not hang close() forever.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.rds.pending]),
+      new Promise((resolve) => {
+        grace = setTimeout(resolve, CLOSE_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(grace);
   }
 
   private async tick(): Promise<void> {
-    await this.sampleMetricSources();
-    this.evaluateAlarms();
+    // Sources may query real databases: never let slow ticks pile up on each other.
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.sampleMetricSources();
+      this.evaluateAlarms();
+    } finally {
+      this.ticking = false;
+    }
   }
 
   /** Aurora publishes the lag metrics in the secondary's region, per secondary cluster. */

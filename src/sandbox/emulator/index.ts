@@ -5,7 +5,8 @@
  *   const emulator = await createEmulator({ topology });
  *   new RDSClient({ region, endpoint: emulator.url, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
  */
-import { Emulator, type EmulatorOptions } from "./emulator.js";
+import { Emulator } from "./emulator.js";
+import type { EmulatorOptions } from "./emulator-options.js";
 
 export { type AdminClient, adminClient } from "./admin-client.js";
 export type {
@@ -17,13 +18,14 @@ export type {
 } from "./backend.js";
 export { InMemoryGlobalClusterBackend } from "./backend.js";
 export type { CallRecord } from "./call-log.js";
+export { Emulator } from "./emulator.js";
 export {
   DEFAULT_ARC_HOSTS,
-  Emulator,
+  DEFAULT_ARC_REGIONS,
   type EmulatorOptions,
   type EmulatorState,
   type MetricSource,
-} from "./emulator.js";
+} from "./emulator-options.js";
 export type { FaultRequest } from "./faults.js";
 export type { ListenerMode } from "./listener.js";
 export type { MetricDatum } from "./services/cloudwatch-metrics.js";

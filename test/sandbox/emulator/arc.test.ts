@@ -139,6 +139,36 @@ describe("ARC cluster endpoints through the real SDK", () => {
     expect(again.RoutingControlArn).toBe(arcA);
   });
 
+  it("each cluster endpoint has its own region: a region outage takes only that endpoint down", async () => {
+    const endpoints = emulator.arcClusterEndpoints;
+    expect(endpoints.map((e) => e.region)).toEqual([
+      "us-east-1",
+      "us-west-2",
+      "eu-west-1",
+      "ap-northeast-1",
+      "ap-southeast-2",
+    ]);
+    emulator.regionDown("us-east-1");
+    try {
+      const outcomes = await Promise.allSettled(
+        endpoints.map((e) =>
+          new Route53RecoveryClusterClient(clientConfig(e.endpoint, e.region)).send(
+            new GetRoutingControlStateCommand({ RoutingControlArn: arcA }),
+          ),
+        ),
+      );
+      expect(outcomes.map((o) => o.status)).toEqual([
+        "rejected",
+        "fulfilled",
+        "fulfilled",
+        "fulfilled",
+        "fulfilled",
+      ]);
+    } finally {
+      emulator.regionDown("us-east-1", false);
+    }
+  });
+
   it("blackholed endpoint → the SDK's request timeout; slow endpoint → delayed answer", async () => {
     await emulator.arcEndpoint(2, "blackhole");
     const started = performance.now();
