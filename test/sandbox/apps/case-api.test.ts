@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CaseApi } from "../../../src/sandbox/apps/case-api.js";
+import { caseApiMetricSource } from "../../../src/sandbox/apps/case-api-metrics.js";
 import { listCaseIds } from "../../../src/sandbox/apps/case-store.js";
+import type { MetricDatum } from "../../../src/sandbox/emulator/services/cloudwatch-metrics.js";
 import { PostgresPair } from "../../../src/sandbox/postgres/postgres-pair.js";
 import type { DbAddress } from "../../../src/sandbox/postgres/postgres-server.js";
 
@@ -65,6 +67,7 @@ describe("case-api against a real PostgresPair", () => {
 
   it("returns 503 while its writer is fenced, then follows the writer endpoint to the promoted region", async () => {
     const before = api.stats();
+    const metrics = caseApiMetricSource([api]);
     await pair.promote("B");
     await pair.fence("A");
     // The endpoint still points at A (DNS not updated yet): writes are refused, as 5xx.
@@ -83,6 +86,12 @@ describe("case-api against a real PostgresPair", () => {
     expect(after.errors5xx - before.errors5xx).toBe(2);
     expect(after.requests - before.requests).toBe(3);
     expect(after.byStatus[201]).toBeGreaterThanOrEqual(2);
+    // The same counts as CloudWatch datapoints for this period, then nothing new.
+    // Typed as the emulator's MetricDatum: the source plugs into emulator.addMetricSource.
+    const byName = (datapoints: MetricDatum[]) =>
+      Object.fromEntries(datapoints.map((d) => [d.metricName, d.value]));
+    expect(byName(metrics())).toEqual({ RequestCount: 3, HTTPCode_Target_5XX_Count: 2 });
+    expect(byName(metrics())).toEqual({ RequestCount: 0, HTTPCode_Target_5XX_Count: 0 });
   });
 
   it("refuses connections while its region is down, and serves again on the same port", async () => {
