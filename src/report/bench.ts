@@ -43,7 +43,7 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-function syntheticJournal(): string {
+export function syntheticJournal(): string {
   const lines: string[] = [];
   let seq = 0;
   let prev = GENESIS_HASH;

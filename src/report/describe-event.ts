@@ -8,7 +8,8 @@ import type { EntryKind, Severity, TimelineEntry } from "./timeline-model.js";
  * already seen, so an intent re-issued after a crash reads as such.
  */
 export class EventDescriber {
-  private readonly seenAttempts = new Set<string>();
+  /** Highest attempt seen per step: an intent at or below it was re-issued after a resume. */
+  private readonly highestAttempt = new Map<string, number>();
 
   constructor(
     private readonly plan: ReadonlyMap<string, PlannedStep>,
@@ -164,9 +165,9 @@ export class EventDescriber {
   }
 
   private intent(p: string, stepId: string, attempt: number, type: string): Described {
-    const key = `${stepId}\u0000${attempt}`;
-    const again = this.seenAttempts.has(key);
-    this.seenAttempts.add(key);
+    const highest = this.highestAttempt.get(stepId) ?? 0;
+    const again = attempt <= highest;
+    if (!again) this.highestAttempt.set(stepId, attempt);
     if (again) return line("step", "warn", `${p}Attempt ${attempt} issued again after resume (${type})`);
     if (attempt > 1) return line("retry", "warn", `${p}Retry: attempt ${attempt} started`);
     return line("step", "info", `${p}Started (${type})`);
