@@ -7,59 +7,20 @@ import {
   FailoverGlobalClusterCommand,
   GlobalClusterNotFoundFault,
   InvalidDBClusterStateFault,
-  InvalidDBInstanceStateFault,
   InvalidGlobalClusterStateFault,
-  PromoteReadReplicaCommand,
-  PromoteReadReplicaDBClusterCommand,
-  RDSClient,
+  type RDSClient,
   SwitchoverGlobalClusterCommand,
 } from "@aws-sdk/client-rds";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, InMemoryGlobalClusterBackend } from "../../../src/sandbox/emulator/index.js";
-import { clientConfig, REGION_A, REGION_B, startEmulator, waitFor } from "./helpers.js";
-
-const GLOBAL = "case-global";
-const CLUSTER_A = `case-${REGION_A}`;
-const CLUSTER_B = `case-${REGION_B}`;
-const ARN_B = `arn:aws:rds:${REGION_B}:111111111111:cluster:${CLUSTER_B}`;
-
-let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
-async function setup(
-  options: { lagMs?: number; actionDelayMs?: number; mode?: "global" | "read-replica" } = {},
-) {
-  const backend = new InMemoryGlobalClusterBackend({
-    regions: [REGION_A, REGION_B],
-    endpoints: {
-      [REGION_A]: { host: "127.0.0.1", port: 25432 },
-      [REGION_B]: { host: "127.0.0.1", port: 25433 },
-    },
-    lagMs: options.lagMs ?? 50,
-    actionDelayMs: options.actionDelayMs ?? 0,
-  });
-  emulator = await startEmulator({
-    backend,
-    topology: {
-      regions: [REGION_A, REGION_B],
-      database: {
-        globalClusterIdentifier: GLOBAL,
-        clusters: { [REGION_A]: CLUSTER_A, [REGION_B]: CLUSTER_B },
-        mode: options.mode ?? "global",
-      },
-    },
-  });
-  const url = emulator.url;
-  return { backend, emulator, rds: (region = REGION_B) => new RDSClient(clientConfig(url, region)) };
-}
+import { REGION_A, REGION_B, waitFor } from "./helpers.js";
+import { ARN_B, CLUSTER_A, CLUSTER_B, closeEmulator, GLOBAL, setup } from "./rds-setup.js";
 
 async function globalCluster(rds: RDSClient) {
   const out = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: GLOBAL }));
   return out.GlobalClusters?.[0];
 }
+
+afterEach(closeEmulator);
 
 describe("RDS global cluster through the real SDK (Query/XML)", () => {
   it("describes the global cluster, its DB clusters and instances with the backend's real writer address", async () => {
@@ -265,48 +226,5 @@ describe("RDS global cluster through the real SDK (Query/XML)", () => {
     });
     expect(gc.GlobalClusterMembers?.find((m) => m.IsWriter)?.DBClusterArn).toContain(CLUSTER_A);
     expect(emulator.state.globalCluster?.lastError).toContain("pg_promote timed out");
-  });
-});
-
-describe("RDS read replicas (read-replica mode)", () => {
-  it("PromoteReadReplicaDBCluster: promoting → available, replication source cleared", async () => {
-    const { rds, backend } = await setup({ mode: "read-replica" });
-    const before = await rds().send(new DescribeDBClustersCommand({ DBClusterIdentifier: CLUSTER_B }));
-    expect(before.DBClusters?.[0]?.ReplicationSourceIdentifier).toContain(CLUSTER_A);
-    const out = await rds().send(new PromoteReadReplicaDBClusterCommand({ DBClusterIdentifier: CLUSTER_B }));
-    expect(out.DBCluster?.Status).toBe("promoting");
-    const after = await waitFor("promotion", async () => {
-      const c = (await rds().send(new DescribeDBClustersCommand({ DBClusterIdentifier: CLUSTER_B })))
-        .DBClusters?.[0];
-      return c?.Status === "available" ? c : undefined;
-    });
-    expect(after.ReplicationSourceIdentifier).toBeUndefined();
-    expect(backend.actions).toEqual([{ kind: "promote", targetRegion: REGION_B, allowDataLoss: true }]);
-    // The global cluster API does not know a read-replica pair.
-    const none = await rds().send(new DescribeGlobalClustersCommand({}));
-    expect(none.GlobalClusters).toEqual([]);
-  });
-
-  it("PromoteReadReplica promotes the instance; promoting a non-replica is refused", async () => {
-    const { rds } = await setup({ mode: "read-replica" });
-    const primary = rds(REGION_A).send(
-      new PromoteReadReplicaCommand({ DBInstanceIdentifier: `${CLUSTER_A}-instance-1` }),
-    );
-    await expect(primary).rejects.toBeInstanceOf(InvalidDBInstanceStateFault);
-    const out = await rds().send(
-      new PromoteReadReplicaCommand({ DBInstanceIdentifier: `${CLUSTER_B}-instance-1` }),
-    );
-    expect(out.DBInstance?.DBInstanceStatus).toBe("modifying");
-    expect(out.DBInstance?.ReadReplicaSourceDBInstanceIdentifier).toContain(`${CLUSTER_A}-instance-1`);
-    await waitFor("instance promoted", async () => {
-      const i = (await rds().send(new DescribeDBInstancesCommand({}))).DBInstances?.[0];
-      return i?.DBInstanceStatus === "available" && i.ReadReplicaSourceDBInstanceIdentifier === undefined
-        ? true
-        : undefined;
-    });
-    const clusterNotReplica = rds(REGION_A).send(
-      new PromoteReadReplicaDBClusterCommand({ DBClusterIdentifier: CLUSTER_A }),
-    );
-    await expect(clusterNotReplica).rejects.toBeInstanceOf(InvalidDBClusterStateFault);
   });
 });
