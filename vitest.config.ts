@@ -8,6 +8,7 @@ export default defineConfig({
     pool: "forks",
     // Real servers and real processes on two cores: keep the fan-out modest.
     maxWorkers: 2,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     reporters: ["default", "json"],
     outputFile: { json: "test-results/vitest.json" },
   },

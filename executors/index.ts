@@ -1,11 +1,37 @@
 import type { ExecutorDefinition } from "../src/executor.js";
 import { approval } from "./approval.js";
+import { arcGetRoutingControl } from "./arc-get-routing-control.js";
+import { arcSetRoutingControls } from "./arc-set-routing-controls.js";
+import { cloudwatchAlarm } from "./cloudwatch-alarm.js";
+import { cloudwatchMetric } from "./cloudwatch-metric.js";
+import { cloudwatchPutMetric } from "./cloudwatch-put-metric.js";
 import { exec } from "./exec.js";
 import { httpCheck } from "./http-check.js";
 import { note } from "./note.js";
+import { rdsFailoverGlobalCluster } from "./rds-failover-global-cluster.js";
+import { rdsPromoteReadReplica } from "./rds-promote-read-replica.js";
+import { rdsSwitchoverGlobalCluster } from "./rds-switchover-global-cluster.js";
+import { secretsExists } from "./secrets-exists.js";
+import { sfnStartExecution } from "./sfn-start-execution.js";
 import { wait } from "./wait.js";
 
 /** The one registry. Adding an executor means a file in this folder and a line here; never the engine. */
-const all: ExecutorDefinition[] = [approval, exec, httpCheck, note, wait];
+const all = [
+  approval,
+  arcGetRoutingControl,
+  arcSetRoutingControls,
+  cloudwatchAlarm,
+  cloudwatchMetric,
+  cloudwatchPutMetric,
+  exec,
+  httpCheck,
+  note,
+  rdsFailoverGlobalCluster,
+  rdsPromoteReadReplica,
+  rdsSwitchoverGlobalCluster,
+  secretsExists,
+  sfnStartExecution,
+  wait,
+] as unknown as ExecutorDefinition[];
 
 export const executors: ReadonlyMap<string, ExecutorDefinition> = new Map(all.map((e) => [e.type, e]));

@@ -19,6 +19,10 @@ const io: CommandIO = {
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
 
+// The SDK's "newer SDKs will need Node 22" notice is for the project's maintainers, not
+// for an operator in the middle of a failover: keep it off the operator's screen.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 // `runbook status … | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (err: NodeJS.ErrnoException) => {

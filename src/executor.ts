@@ -1,3 +1,9 @@
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { Route53RecoveryClusterClient } from "@aws-sdk/client-route53-recovery-cluster";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SFNClient } from "@aws-sdk/client-sfn";
+import type { STSClient } from "@aws-sdk/client-sts";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { ErrorClass } from "./journal/events.js";
@@ -15,18 +21,27 @@ export interface ApprovalRequest {
   minApprovals: number;
 }
 
+/** The SDK clients executors can ask for; type-only imports, so nothing loads until used. */
+export interface AwsClients {
+  rds: RDSClient;
+  sts: STSClient;
+  cloudwatch: CloudWatchClient;
+  sfn: SFNClient;
+  "secrets-manager": SecretsManagerClient;
+  "route53-recovery-cluster": Route53RecoveryClusterClient;
+}
+
 /** Lazily built, cached AWS SDK v3 clients (region, credential chain, endpoint overrides). */
 export interface AwsClientFactory {
   /**
-   * `service` is the SDK package suffix (`rds`, `sts`, `cloudwatch`, `sfn`,
-   * `secrets-manager`, `route53-recovery-cluster`); the factory imports it on first use.
-   * `endpoint` overrides the configured one (ARC cluster endpoints are per call).
+   * The factory imports the SDK package on first use. `endpoint` overrides the configured
+   * one (ARC cluster endpoints are chosen per call); `requestTimeoutMs` bounds one request.
    */
-  client<T>(
-    service: string,
+  client<K extends keyof AwsClients>(
+    service: K,
     region: string,
     options?: { endpoint?: string; requestTimeoutMs?: number },
-  ): Promise<T>;
+  ): Promise<AwsClients[K]>;
 }
 
 export interface ExecutorContext {
@@ -84,6 +99,8 @@ export interface ExecutorDefinition<S extends z.ZodType = z.ZodType> {
    * waits, probes). Otherwise resume needs `check` to decide.
    */
   idempotent?: boolean;
+  /** Calls AWS: the account guard (`metadata.accounts`) runs before its first side effect. */
+  aws?: boolean;
 }
 
 export function defineExecutor<S extends z.ZodType>(

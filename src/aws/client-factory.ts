@@ -1,4 +1,4 @@
-import type { AwsClientFactory } from "../executor.js";
+import type { AwsClientFactory, AwsClients } from "../executor.js";
 
 /**
  * Builds AWS SDK v3 clients on first use and caches them per service, region and endpoint.
@@ -33,11 +33,11 @@ export function createClientFactory(
 ): AwsClientFactory & { destroy(): void } {
   const cache = new Map<string, Promise<Destroyable>>();
   return {
-    client<T>(
-      service: string,
+    client<K extends keyof AwsClients>(
+      service: K,
       region: string,
       o: { endpoint?: string; requestTimeoutMs?: number } = {},
-    ): Promise<T> {
+    ): Promise<AwsClients[K]> {
       const spec = PACKAGES[service];
       if (!spec)
         throw new Error(
@@ -67,7 +67,7 @@ export function createClientFactory(
         });
         cache.set(key, client);
       }
-      return client as Promise<T>;
+      return client as unknown as Promise<AwsClients[K]>;
     },
     destroy() {
       for (const c of cache.values())
