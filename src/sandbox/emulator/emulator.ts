@@ -11,6 +11,7 @@ import {
 } from "./emulator-options.js";
 import type { FaultRequest } from "./faults.js";
 import { Listener, type ListenerMode } from "./listener.js";
+import { SERVICE_NAMES } from "./service.js";
 import { arcService, createArcState } from "./services/arc.js";
 import type { TaskHandler } from "./services/asl-interpreter.js";
 import { alarmKey, cloudWatchService } from "./services/cloudwatch.js";
@@ -162,6 +163,10 @@ export class Emulator {
 
   /** Requests per second allowed for a service (signing name, e.g. `rds`) or one operation; undefined lifts it. */
   throttle(service: string, rps: number | undefined, operation?: string): void {
+    // A typo would silently throttle nothing and make a game day look like a pass.
+    if (!(SERVICE_NAMES as readonly string[]).includes(service)) {
+      throw new Error(`unknown service ${service} (one of ${SERVICE_NAMES.join(", ")})`);
+    }
     this.dispatcher.throttles.set(service, rps, operation);
   }
 

@@ -2,13 +2,15 @@ import type { ParamErrors, ParamReader } from "./params.js";
 import type { MemberNames } from "./protocols/xml.js";
 
 /** Signing names of the emulated services, as they appear in the SigV4 credential scope. */
-export type ServiceName =
-  | "route53-recovery-cluster"
-  | "rds"
-  | "monitoring"
-  | "states"
-  | "secretsmanager"
-  | "sts";
+export const SERVICE_NAMES = [
+  "route53-recovery-cluster",
+  "rds",
+  "monitoring",
+  "states",
+  "secretsmanager",
+  "sts",
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface RequestContext {
   service: ServiceName;

@@ -187,6 +187,12 @@ describe("faults: throttling, region down, admin API", () => {
     expect(undo.status).toBe(200);
     const bad = await fetch(`${emulator.url}/_sandbox/fault`, { method: "POST", body: '{"kind":"meteor"}' });
     expect(bad.status).toBe(400);
+    const typo = await fetch(`${emulator.url}/_sandbox/fault`, {
+      method: "POST",
+      body: JSON.stringify({ kind: "throttle", service: "cloudwatch", rps: 1 }),
+    });
+    expect(typo.status).toBe(400);
+    expect(await typo.text()).toContain("unknown service cloudwatch");
 
     const calls = (await (await fetch(`${emulator.url}/_sandbox/calls?mutating=1`)).json()) as unknown[];
     expect(calls).toEqual([]); // nothing in this suite changed state
