@@ -9,7 +9,10 @@ export const cloudwatchAlarm = defineExecutor({
     region: z.string().min(1),
     alarmNames: z.array(z.string().min(1)).min(1),
     expect: z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"]).optional().describe("Default OK"),
-    treatInsufficientDataAs: z.enum(["OK", "ALARM"]).optional().describe("Default: INSUFFICIENT_DATA is its own state"),
+    treatInsufficientDataAs: z
+      .enum(["OK", "ALARM"])
+      .optional()
+      .describe("Default: INSUFFICIENT_DATA is its own state"),
   }),
   aws: true,
   idempotent: true,
@@ -17,18 +20,26 @@ export const cloudwatchAlarm = defineExecutor({
   async run(p, ctx) {
     const { DescribeAlarmsCommand } = await import("@aws-sdk/client-cloudwatch");
     const cw = await ctx.aws.client("cloudwatch", p.region);
-    const out = await cw.send(new DescribeAlarmsCommand({ AlarmNames: p.alarmNames }), { abortSignal: ctx.signal });
+    const out = await cw.send(new DescribeAlarmsCommand({ AlarmNames: p.alarmNames }), {
+      abortSignal: ctx.signal,
+    });
     const expected = p.expect ?? "OK";
     const states: Record<string, string> = {};
     for (const name of p.alarmNames) {
-      const alarm = out.MetricAlarms?.find((a) => a.AlarmName === name) ?? out.CompositeAlarms?.find((a) => a.AlarmName === name);
+      const alarm =
+        out.MetricAlarms?.find((a) => a.AlarmName === name) ??
+        out.CompositeAlarms?.find((a) => a.AlarmName === name);
       if (!alarm) throw new ExecutorError(`alarm ${name} does not exist in ${p.region}`, "fatal");
       const raw = alarm.StateValue ?? "INSUFFICIENT_DATA";
-      states[name] = raw === "INSUFFICIENT_DATA" && p.treatInsufficientDataAs ? p.treatInsufficientDataAs : raw;
+      states[name] =
+        raw === "INSUFFICIENT_DATA" && p.treatInsufficientDataAs ? p.treatInsufficientDataAs : raw;
     }
     const wrong = Object.entries(states).filter(([, s]) => s !== expected);
     if (wrong.length) {
-      throw new ExecutorError(`${wrong.map(([n, s]) => `${n} is ${s}`).join(", ")}; expected ${expected}`, "retryable");
+      throw new ExecutorError(
+        `${wrong.map(([n, s]) => `${n} is ${s}`).join(", ")}; expected ${expected}`,
+        "retryable",
+      );
     }
     return { states };
   },

@@ -14,12 +14,16 @@ const params = z
     stat: z.string().optional().describe("Average (default), Maximum, Sum, p99, …"),
     expression: z.string().optional().describe("Metric math over m1 (the metric above), e.g. m1 * 1000"),
     period: Duration.optional().describe("Default 1m"),
-    window: Duration.optional().describe("How far back to look (default 5m); the latest datapoint is compared"),
+    window: Duration.optional().describe(
+      "How far back to look (default 5m); the latest datapoint is compared",
+    ),
     threshold: z.number(),
     comparison: Comparison.describe("The check passes when <latest value> <comparison> <threshold>"),
     missing: z.enum(["fail", "pass"]).optional().describe("When there is no datapoint (default fail)"),
   })
-  .refine((p) => p.expression || (p.namespace && p.metricName), { message: "give namespace and metricName (and optionally expression)" });
+  .refine((p) => p.expression || (p.namespace && p.metricName), {
+    message: "give namespace and metricName (and optionally expression)",
+  });
 
 /** A metric (or metric math over it) compared to a threshold: e.g. replication lag below the RPO budget. */
 export const cloudwatchMetric = defineExecutor({
@@ -29,7 +33,13 @@ export const cloudwatchMetric = defineExecutor({
   aws: true,
   idempotent: true,
   describe: (p) =>
-    `CloudWatch ${p.expression ? `${p.expression} over ` : ""}${p.namespace}/${p.metricName}${p.dimensions ? ` {${Object.entries(p.dimensions).map(([k, v]) => `${k}=${v}`).join(",")}}` : ""} ${p.stat ?? "Average"} ${p.comparison} ${p.threshold} in ${p.region}`,
+    `CloudWatch ${p.expression ? `${p.expression} over ` : ""}${p.namespace}/${p.metricName}${
+      p.dimensions
+        ? ` {${Object.entries(p.dimensions)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(",")}}`
+        : ""
+    } ${p.stat ?? "Average"} ${p.comparison} ${p.threshold} in ${p.region}`,
   async run(p, ctx) {
     const { GetMetricDataCommand } = await import("@aws-sdk/client-cloudwatch");
     const cw = await ctx.aws.client("cloudwatch", p.region);
@@ -51,7 +61,12 @@ export const cloudwatchMetric = defineExecutor({
     };
     const queries = p.expression ? [m1, { Id: "e1", Expression: p.expression, ReturnData: true }] : [m1];
     const out = await cw.send(
-      new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: "TimestampDescending" }),
+      new GetMetricDataCommand({
+        MetricDataQueries: queries,
+        StartTime: start,
+        EndTime: end,
+        ScanBy: "TimestampDescending",
+      }),
       { abortSignal: ctx.signal },
     );
     const series = out.MetricDataResults?.find((r) => r.Id === (p.expression ? "e1" : "m1"));
@@ -59,10 +74,17 @@ export const cloudwatchMetric = defineExecutor({
     const at = series?.Timestamps?.[0]?.toISOString();
     if (value === undefined) {
       if (p.missing === "pass") return { value: null, at: null, passed: true };
-      throw new ExecutorError(`no datapoint for ${p.metricName ?? p.expression} in the last ${p.window ?? "5m"}`, "retryable");
+      throw new ExecutorError(
+        `no datapoint for ${p.metricName ?? p.expression} in the last ${p.window ?? "5m"}`,
+        "retryable",
+      );
     }
     const ok = compare(value, p.comparison, p.threshold);
-    if (!ok) throw new ExecutorError(`${p.metricName ?? p.expression} is ${value} (at ${at}), needs ${p.comparison} ${p.threshold}`, "retryable");
+    if (!ok)
+      throw new ExecutorError(
+        `${p.metricName ?? p.expression} is ${value} (at ${at}), needs ${p.comparison} ${p.threshold}`,
+        "retryable",
+      );
     return { value, at, passed: true };
   },
 });

@@ -25,7 +25,8 @@ export const cloudwatchPutMetric = defineExecutor({
   aws: true,
   // Publishing the same datapoints twice only adds a duplicate sample; not worth a crash stop.
   idempotent: true,
-  describe: (p) => `CloudWatch PutMetricData ${p.namespace ?? "Runbook"}: ${p.metrics.map((m) => m.name).join(", ")} in ${p.region}`,
+  describe: (p) =>
+    `CloudWatch PutMetricData ${p.namespace ?? "Runbook"}: ${p.metrics.map((m) => m.name).join(", ")} in ${p.region}`,
   async run(p, ctx) {
     const { PutMetricDataCommand } = await import("@aws-sdk/client-cloudwatch");
     const cw = await ctx.aws.client("cloudwatch", p.region);

@@ -25,15 +25,29 @@ async function replicaState(
 ): Promise<{ status: string; isReplica: boolean; endpoint: string | undefined }> {
   const sdk = await import("@aws-sdk/client-rds");
   if (p.dbClusterIdentifier) {
-    const out = await rds.send(new sdk.DescribeDBClustersCommand({ DBClusterIdentifier: p.dbClusterIdentifier }), { abortSignal: signal });
+    const out = await rds.send(
+      new sdk.DescribeDBClustersCommand({ DBClusterIdentifier: p.dbClusterIdentifier }),
+      { abortSignal: signal },
+    );
     const c = out.DBClusters?.[0];
     if (!c) throw fatal(`DB cluster ${p.dbClusterIdentifier} not found in ${p.region}`);
-    return { status: c.Status ?? "unknown", isReplica: Boolean(c.ReplicationSourceIdentifier), endpoint: c.Endpoint };
+    return {
+      status: c.Status ?? "unknown",
+      isReplica: Boolean(c.ReplicationSourceIdentifier),
+      endpoint: c.Endpoint,
+    };
   }
-  const out = await rds.send(new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: p.dbInstanceIdentifier }), { abortSignal: signal });
+  const out = await rds.send(
+    new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: p.dbInstanceIdentifier }),
+    { abortSignal: signal },
+  );
   const i = out.DBInstances?.[0];
   if (!i) throw fatal(`DB instance ${p.dbInstanceIdentifier} not found in ${p.region}`);
-  return { status: i.DBInstanceStatus ?? "unknown", isReplica: Boolean(i.ReadReplicaSourceDBInstanceIdentifier), endpoint: i.Endpoint?.Address };
+  return {
+    status: i.DBInstanceStatus ?? "unknown",
+    isReplica: Boolean(i.ReadReplicaSourceDBInstanceIdentifier),
+    endpoint: i.Endpoint?.Address,
+  };
 }
 
 export const rdsPromoteReadReplica = defineExecutor({
@@ -46,7 +60,11 @@ export const rdsPromoteReadReplica = defineExecutor({
   async check(p, ctx) {
     const s = await replicaState(await ctx.aws.client("rds", p.region), p, ctx.signal);
     const done = !s.isReplica && s.status === "available";
-    return { inPlace: done, detail: `status ${s.status}${s.isReplica ? ", still a replica" : ""}`, outputs: { writerEndpoint: s.endpoint } };
+    return {
+      inPlace: done,
+      detail: `status ${s.status}${s.isReplica ? ", still a replica" : ""}`,
+      outputs: { writerEndpoint: s.endpoint },
+    };
   },
   async run(p, ctx) {
     const sdk = await import("@aws-sdk/client-rds");
@@ -55,15 +73,21 @@ export const rdsPromoteReadReplica = defineExecutor({
     // Already promoting (a call made before a crash): wait for it instead of asking again.
     if (before.isReplica && before.status !== "promoting") {
       if (p.dbClusterIdentifier) {
-        await rds.send(new sdk.PromoteReadReplicaDBClusterCommand({ DBClusterIdentifier: p.dbClusterIdentifier }), { abortSignal: ctx.signal });
+        await rds.send(
+          new sdk.PromoteReadReplicaDBClusterCommand({ DBClusterIdentifier: p.dbClusterIdentifier }),
+          { abortSignal: ctx.signal },
+        );
       } else {
-        await rds.send(new sdk.PromoteReadReplicaCommand({ DBInstanceIdentifier: p.dbInstanceIdentifier }), { abortSignal: ctx.signal });
+        await rds.send(new sdk.PromoteReadReplicaCommand({ DBInstanceIdentifier: p.dbInstanceIdentifier }), {
+          abortSignal: ctx.signal,
+        });
       }
     }
     const { at, endpoint } = await poll(
       async () => {
         const s = await replicaState(rds, p, ctx.signal);
-        if (!s.isReplica && s.status === "available") return { state: "SUCCESS", value: { at: new Date(), endpoint: s.endpoint } };
+        if (!s.isReplica && s.status === "available")
+          return { state: "SUCCESS", value: { at: new Date(), endpoint: s.endpoint } };
         return { state: "RETRY", detail: s.status };
       },
       { signal: ctx.signal, minDelayMs: 200, maxDelayMs: 1000 },

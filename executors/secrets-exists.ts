@@ -16,7 +16,8 @@ export const secretsExists = defineExecutor({
   }),
   aws: true,
   idempotent: true,
-  describe: (p) => `Secrets Manager ${p.readable ? "GetSecretValue" : "DescribeSecret"} ${p.secretIds.join(", ")} in ${p.region}`,
+  describe: (p) =>
+    `Secrets Manager ${p.readable ? "GetSecretValue" : "DescribeSecret"} ${p.secretIds.join(", ")} in ${p.region}`,
   async run(p, ctx) {
     const { DescribeSecretCommand, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
     const sm = await ctx.aws.client("secrets-manager", p.region);
@@ -24,14 +25,18 @@ export const secretsExists = defineExecutor({
     for (const id of p.secretIds) {
       try {
         await sm.send(new DescribeSecretCommand({ SecretId: id }), { abortSignal: ctx.signal });
-        if (p.readable) await sm.send(new GetSecretValueCommand({ SecretId: id }), { abortSignal: ctx.signal });
+        if (p.readable)
+          await sm.send(new GetSecretValueCommand({ SecretId: id }), { abortSignal: ctx.signal });
       } catch (err) {
         if ((err as { name?: string }).name !== "ResourceNotFoundException") throw err;
         missing.push(id);
       }
     }
     if (missing.length) {
-      throw new ExecutorError(`missing in ${p.region}: ${missing.join(", ")}. Replicate them there (Secrets Manager replica regions) before failing over.`, "fatal");
+      throw new ExecutorError(
+        `missing in ${p.region}: ${missing.join(", ")}. Replicate them there (Secrets Manager replica regions) before failing over.`,
+        "fatal",
+      );
     }
     return { checked: p.secretIds.length };
   },

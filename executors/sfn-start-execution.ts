@@ -14,19 +14,29 @@ export const sfnStartExecution = defineExecutor({
   params: z.strictObject({
     region: z.string().min(1),
     stateMachineArn: z.string().min(1),
-    name: z.string().min(1).max(80).describe("Execution name; keep it unique per run, e.g. scale-up-${{ inputs.incident }}"),
+    name: z
+      .string()
+      .min(1)
+      .max(80)
+      .describe("Execution name; keep it unique per run, e.g. scale-up-${{ inputs.incident }}"),
     input: z.unknown().optional(),
     wait: z.boolean().optional().describe("Wait for the end (default true)"),
   }),
   aws: true,
-  describe: (p) => `Step Functions StartExecution ${p.stateMachineArn.split(":").at(-1)} as "${p.name}" in ${p.region}${p.wait === false ? "" : ", wait for its end"}`,
+  describe: (p) =>
+    `Step Functions StartExecution ${p.stateMachineArn.split(":").at(-1)} as "${p.name}" in ${p.region}${p.wait === false ? "" : ", wait for its end"}`,
   async check(p, ctx) {
     const arn = executionArn(p.stateMachineArn, p.name);
     const found = await describe(await ctx.aws.client("sfn", p.region), arn, ctx.signal);
     if (!found) return { inPlace: false, detail: `no execution named ${p.name}` };
     // Started before a crash: `run` will wait for it rather than start another.
-    if (found.status !== "SUCCEEDED") return { inPlace: false, detail: `execution ${p.name} is ${found.status}` };
-    return { inPlace: true, detail: `execution ${p.name} already succeeded`, outputs: { executionArn: arn, status: found.status, output: found.output } };
+    if (found.status !== "SUCCEEDED")
+      return { inPlace: false, detail: `execution ${p.name} is ${found.status}` };
+    return {
+      inPlace: true,
+      detail: `execution ${p.name} already succeeded`,
+      outputs: { executionArn: arn, status: found.status, output: found.output },
+    };
   },
   async run(p, ctx) {
     const { StartExecutionCommand } = await import("@aws-sdk/client-sfn");
@@ -34,9 +44,17 @@ export const sfnStartExecution = defineExecutor({
     const arn = executionArn(p.stateMachineArn, p.name);
     const existing = await describe(sfn, arn, ctx.signal);
     if (!existing || ["FAILED", "TIMED_OUT", "ABORTED"].includes(existing.status)) {
-      if (existing) throw new ExecutorError(`execution ${p.name} already ended ${existing.status}; use a new name to try again`, "fatal");
+      if (existing)
+        throw new ExecutorError(
+          `execution ${p.name} already ended ${existing.status}; use a new name to try again`,
+          "fatal",
+        );
       await sfn.send(
-        new StartExecutionCommand({ stateMachineArn: p.stateMachineArn, name: p.name, input: JSON.stringify(p.input ?? {}) }),
+        new StartExecutionCommand({
+          stateMachineArn: p.stateMachineArn,
+          name: p.name,
+          input: JSON.stringify(p.input ?? {}),
+        }),
         { abortSignal: ctx.signal },
       );
     }
@@ -44,9 +62,13 @@ export const sfnStartExecution = defineExecutor({
     const end = await poll(
       async () => {
         const d = await describe(sfn, arn, ctx.signal);
-        if (!d || d.status === "RUNNING" || d.status === "PENDING_REDRIVE") return { state: "RETRY", detail: d?.status };
+        if (!d || d.status === "RUNNING" || d.status === "PENDING_REDRIVE")
+          return { state: "RETRY", detail: d?.status };
         if (d.status === "SUCCEEDED") return { state: "SUCCESS", value: d };
-        return { state: "FAILURE", reason: `execution ${p.name} ended ${d.status}${d.error ? `: ${d.error}${d.cause ? ` (${d.cause})` : ""}` : ""}` };
+        return {
+          state: "FAILURE",
+          reason: `execution ${p.name} ended ${d.status}${d.error ? `: ${d.error}${d.cause ? ` (${d.cause})` : ""}` : ""}`,
+        };
       },
       { signal: ctx.signal, minDelayMs: 250, maxDelayMs: 2000 },
     ).catch((err) => {

@@ -25,7 +25,8 @@ afterAll(async () => {
   await emulator.close();
 });
 
-const updates = () => emulator.calls.filter((c) => c.operation === "UpdateRoutingControlStates" && c.outcome === "ok");
+const updates = () =>
+  emulator.calls.filter((c) => c.operation === "UpdateRoutingControlStates" && c.outcome === "ok");
 
 describe("arc.set-routing-controls through the real SDK against the emulator", () => {
   it("flips both cells atomically, reads them back, and check then finds it in place", async () => {
@@ -58,8 +59,14 @@ describe("arc.set-routing-controls through the real SDK against the emulator", (
       { overrideSafetyRules: [emulator.safetyRuleArn("at-least-one-cell-on")] },
     );
     await arcSetRoutingControls.run(overridden, env.ctx);
-    const probe = arcGetRoutingControl.params.parse({ clusterEndpoints: emulator.arcClusterEndpoints, arns: [arn("cell-us-west-2")], expect: "Off" });
-    expect((await arcGetRoutingControl.run(probe, env.ctx)).states).toEqual({ [arn("cell-us-west-2")]: "Off" });
+    const probe = arcGetRoutingControl.params.parse({
+      clusterEndpoints: emulator.arcClusterEndpoints,
+      arns: [arn("cell-us-west-2")],
+      expect: "Off",
+    });
+    expect((await arcGetRoutingControl.run(probe, env.ctx)).states).toEqual({
+      [arn("cell-us-west-2")]: "Off",
+    });
     await arcSetRoutingControls.run(params([{ name: "cell-us-west-2", state: "On" }]), env.ctx);
   });
 
@@ -81,7 +88,10 @@ describe("arc.set-routing-controls through the real SDK against the emulator", (
   it("with 4 of 5 endpoints down, the fifth one does the job", async () => {
     for (const i of [0, 1, 2, 3]) await emulator.arcEndpoint(i, "down");
     try {
-      const out = await arcSetRoutingControls.run(params([{ name: "cell-us-east-1", state: "Off" }]), env.ctx);
+      const out = await arcSetRoutingControls.run(
+        params([{ name: "cell-us-east-1", state: "Off" }]),
+        env.ctx,
+      );
       expect(out.endpoint).toBe(emulator.arcClusterEndpoints[4]!.endpoint);
     } finally {
       for (const i of [0, 1, 2, 3]) await emulator.arcEndpoint(i, "up");
@@ -91,7 +101,9 @@ describe("arc.set-routing-controls through the real SDK against the emulator", (
   it("with every endpoint down, fails as retryable and lists each endpoint", async () => {
     for (const i of [0, 1, 2, 3, 4]) await emulator.arcEndpoint(i, "down");
     try {
-      const err = await arcSetRoutingControls.run(params([{ name: "cell-us-east-1", state: "On" }]), env.ctx).catch((e) => e);
+      const err = await arcSetRoutingControls
+        .run(params([{ name: "cell-us-east-1", state: "On" }]), env.ctx)
+        .catch((e) => e);
       expect(classifyError(err).class).toBe("retryable");
       expect(err.message.split("\n")).toHaveLength(6);
     } finally {
@@ -100,7 +112,13 @@ describe("arc.set-routing-controls through the real SDK against the emulator", (
   });
 
   it("a probe expecting a state fails when the control is elsewhere", async () => {
-    const probe = arcGetRoutingControl.params.parse({ clusterEndpoints: emulator.arcClusterEndpoints, arns: [arn("cell-us-west-2")], expect: "Off" });
-    await expect(arcGetRoutingControl.run(probe, env.ctx)).rejects.toThrow(/cell-us-west-2 is On, expected Off/);
+    const probe = arcGetRoutingControl.params.parse({
+      clusterEndpoints: emulator.arcClusterEndpoints,
+      arns: [arn("cell-us-west-2")],
+      expect: "Off",
+    });
+    await expect(arcGetRoutingControl.run(probe, env.ctx)).rejects.toThrow(
+      /cell-us-west-2 is On, expected Off/,
+    );
   });
 });
