@@ -15,6 +15,7 @@ import { clientConfig, REGION_B, startEmulator, waitFor } from "./helpers.js";
 
 const PROMOTE = "arn:aws:lambda:us-west-2:111111111111:function:promote";
 const FAILING = "arn:aws:lambda:us-west-2:111111111111:function:explode";
+const FLAKY = "arn:aws:lambda:us-west-2:111111111111:function:measure-lag";
 
 const definition = JSON.stringify({
   StartAt: "Fence",
@@ -143,6 +144,60 @@ describe("Step Functions through the real SDK (JSON 1.0)", () => {
       return d.status === "RUNNING" ? undefined : d;
     });
     expect(f).toMatchObject({ status: "FAILED", error: "Abort", cause: "lag too high" });
+  });
+
+  it("Task Retry and Catch, and Choice, route the execution like Step Functions", async () => {
+    let calls = 0;
+    emulator.registerTaskHandler(FLAKY, async (input) => {
+      calls++;
+      if (calls < 3) throw Object.assign(new Error("throttled"), { name: "Throttled" });
+      return { lagMs: (input as { lagMs: number }).lagMs };
+    });
+    const def = JSON.stringify({
+      StartAt: "Measure",
+      States: {
+        Measure: {
+          Type: "Task",
+          Resource: FLAKY,
+          Retry: [{ ErrorEquals: ["Throttled"], IntervalSeconds: 1, MaxAttempts: 2 }],
+          Next: "Decide",
+        },
+        Decide: {
+          Type: "Choice",
+          Choices: [{ Variable: "$.lagMs", NumericGreaterThan: 1000, Next: "TooLate" }],
+          Default: "Promote",
+        },
+        Promote: {
+          Type: "Task",
+          Resource: FAILING,
+          Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "Report" }],
+          End: true,
+        },
+        Report: { Type: "Pass", End: true },
+        TooLate: { Type: "Fail", Error: "LagTooHigh", Cause: "replication lag above 1 s" },
+      },
+    });
+    const m = await sfn.send(
+      new CreateStateMachineCommand({ name: "branchy", definition: def, roleArn: "arn:aws:iam::1:role/r" }),
+    );
+    const run = async (name: string, input: object) => {
+      const ex = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: m.stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return waitFor(name, async () => {
+        const d = await sfn.send(new DescribeExecutionCommand({ executionArn: ex.executionArn }));
+        return d.status === "RUNNING" ? undefined : d;
+      });
+    };
+    const low = await run("low-lag", { lagMs: 10 });
+    expect(calls).toBe(3); // two retries, then success
+    expect(low.status).toBe("SUCCEEDED");
+    expect(JSON.parse(low.output ?? "{}")).toEqual({
+      lagMs: 10,
+      failure: { Error: "Error", Cause: "Error: standby unreachable" },
+    });
+    const high = await run("high-lag", { lagMs: 5000 });
+    expect(high).toMatchObject({ status: "FAILED", error: "LagTooHigh" });
   });
 
   it("unknown machine and execution are typed errors", async () => {
