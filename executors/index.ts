@@ -8,6 +8,10 @@ import { cloudwatchPutMetric } from "./cloudwatch-put-metric.js";
 import { exec } from "./exec.js";
 import { httpCheck } from "./http-check.js";
 import { note } from "./note.js";
+import { postgresFence } from "./postgres-fence.js";
+import { postgresPromote } from "./postgres-promote.js";
+import { postgresQuery } from "./postgres-query.js";
+import { postgresRpo } from "./postgres-rpo.js";
 import { rdsFailoverGlobalCluster } from "./rds-failover-global-cluster.js";
 import { rdsPromoteReadReplica } from "./rds-promote-read-replica.js";
 import { rdsSwitchoverGlobalCluster } from "./rds-switchover-global-cluster.js";
@@ -26,6 +30,10 @@ const all = [
   exec,
   httpCheck,
   note,
+  postgresFence,
+  postgresPromote,
+  postgresQuery,
+  postgresRpo,
   rdsFailoverGlobalCluster,
   rdsPromoteReadReplica,
   rdsSwitchoverGlobalCluster,
