@@ -113,6 +113,11 @@ export class Emulator {
     return this.main.url;
   }
 
+  /** Things that differ from what was asked, e.g. ARC endpoints that fell back to 127.0.0.1. */
+  get warnings(): string[] {
+    return this.arcListeners.flatMap((l) => (l.fallbackReason ? [l.fallbackReason] : []));
+  }
+
   get arcEndpoints(): string[] {
     return this.arcListeners.map((l) => l.url);
   }

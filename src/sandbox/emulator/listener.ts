@@ -23,9 +23,12 @@ export class Listener {
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
 
+  /** Set when the requested address could not be bound and 127.0.0.1 was used instead. */
+  fallbackReason: string | undefined;
+
   constructor(
     readonly name: string,
-    readonly host: string,
+    public host: string,
     private readonly handler: RequestHandler,
   ) {}
 
@@ -37,8 +40,23 @@ export class Listener {
     return `http://${this.host}:${this.boundPort}`;
   }
 
-  /** Binds `port` (0 = a free one; later restarts reuse the first port bound). */
+  /**
+   * Binds `port` (0 = a free one; later restarts reuse the first port bound). Linux answers
+   * on all of 127.0.0.0/8; where only 127.0.0.1 exists (macOS by default) the listener falls
+   * back to it, on its own port, and says so in `fallbackReason`.
+   */
   async start(port = this.boundPort): Promise<void> {
+    try {
+      await this.bind(port);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRNOTAVAIL" || this.host === "127.0.0.1") throw error;
+      this.fallbackReason = `${this.host} is not a local address here; ${this.name} listens on 127.0.0.1 instead`;
+      this.host = "127.0.0.1";
+      await this.bind(port);
+    }
+  }
+
+  private async bind(port: number): Promise<void> {
     const server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => this.onRequest(req, res));
     server.on("connection", (socket) => {
       this.sockets.add(socket);

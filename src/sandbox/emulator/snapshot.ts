@@ -11,7 +11,8 @@ export function snapshotOf(
     accountId: e.accountId,
     regions: e.regions,
     url: e.url,
-    arcEndpoints: e.arcEndpoints,
+    arcEndpoints: e.arcClusterEndpoints,
+    warnings: e.warnings,
     downRegions: [...s.downRegions],
     throttles,
     arc: {

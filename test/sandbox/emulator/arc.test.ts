@@ -32,6 +32,7 @@ describe("ARC cluster endpoints through the real SDK", () => {
   it("has five endpoints on five distinct loopback addresses", () => {
     const hosts = emulator.arcEndpoints.map((u) => new URL(u).hostname);
     expect(hosts).toEqual(["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"]);
+    expect(emulator.warnings).toEqual([]); // no fallback to 127.0.0.1 on Linux
   });
 
   it("GetRoutingControlState answers from every endpoint", async () => {
