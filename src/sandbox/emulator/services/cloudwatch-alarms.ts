@@ -98,7 +98,8 @@ export function evaluateAlarm(alarm: AlarmModel, store: MetricStore, now = Date.
   const periodMs = alarm.period * 1000;
   const values: (number | undefined)[] = [];
   for (let i = 0; i < alarm.evaluationPeriods; i++) {
-    const end = now - i * periodMs;
+    // Windows are (end - period, end]: a datapoint stamped this very millisecond counts.
+    const end = now + 1 - i * periodMs;
     const a = store.aggregate(key, end - periodMs, end);
     values.push(a && statisticOf(a, alarm.statistic));
   }
