@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventData, EventType, JournalEvent, PlannedStep } from "../journal/events.js";
 import { foldEvents } from "../journal/fold.js";
-import { GENESIS_HASH, hashEvent, verifyEvents } from "../journal/journal.js";
+import { GENESIS_HASH, hashEvent } from "../journal/journal.js";
 import { buildTimeline } from "./build-timeline.js";
 import { renderTimelineMarkdown } from "./markdown-timeline.js";
 import { readJournalLinear } from "./read-journal.js";
+import { verifyChain } from "./verify-chain.js";
 
 const STEPS = 1000;
 const EVENTS = 100_000;
@@ -25,7 +26,7 @@ export async function benchTimeline(): Promise<{ events: number; readFoldMs: num
 
     const t0 = performance.now();
     const read = readJournalLinear(path);
-    const verified = verifyEvents(read.events);
+    const verified = verifyChain(read.events);
     const state = foldEvents(read.events);
     const t1 = performance.now();
     if (!verified.ok || !state) throw new Error(`bench journal did not verify: ${verified.problem?.message}`);
@@ -43,7 +44,7 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-export function syntheticJournal(): string {
+function syntheticJournal(): string {
   const lines: string[] = [];
   let seq = 0;
   let prev = GENESIS_HASH;

@@ -1,6 +1,6 @@
 import type { AnyJournalEvent, PlannedStep } from "../journal/events.js";
 import { type ExecutionState, foldEvents } from "../journal/fold.js";
-import { type ReadResult, type VerifyResult, verifyEvents } from "../journal/journal.js";
+import type { ReadResult, VerifyResult } from "../journal/journal.js";
 import { EventDescriber } from "./describe-event.js";
 import { summarize } from "./objectives.js";
 import { isNotJsonPlaceholder } from "./read-journal.js";
@@ -14,6 +14,7 @@ import {
   type Timeline,
   type TimelineEntry,
 } from "./timeline-model.js";
+import { verifyChain } from "./verify-chain.js";
 
 /** The journal holds no `execution.started` event: there is nothing to draw a timeline of. */
 export class NotAnExecutionJournalError extends Error {}
@@ -128,7 +129,7 @@ function checkIntegrity(
   read: Pick<ReadResult, "events" | "tornTailBytes">,
   verified?: VerifyResult,
 ): Integrity {
-  const v = verified ?? verifyEvents(read.events);
+  const v = verified ?? verifyChain(read.events);
   const integrity: Integrity = {
     verified: v.ok,
     events: v.events,

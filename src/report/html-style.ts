@@ -36,7 +36,8 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line
 th { background: var(--panel); font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; } td.time { white-space: nowrap; }
 tr.sev-error td { background: #fff5f5; } tr.sev-error td.text { color: var(--bad); font-weight: 600; }
-tr.sev-warn td.text { color: var(--warn); } tr.sev-ok td.text { color: var(--ok); }
+tr.sev-warn td.text { color: var(--warn); }
+tr.storm summary { cursor: pointer; font-style: italic; } tr.storm ol { margin: 6px 0 0; padding-left: 22px; color: var(--muted); } tr.sev-ok td.text { color: var(--ok); }
 .st { font-weight: 600; } .st.succeeded { color: var(--ok); } .st.failed, .st.declined, .st.in-doubt { color: var(--bad); }
 .st.running, .st.awaiting-approval { color: var(--run); } .st.skipped, .st.not-run { color: var(--muted); }
 .chart { border: 1px solid var(--line); border-radius: 8px; padding: 8px 4px; overflow-x: auto; background: #fff; }

@@ -1,4 +1,5 @@
 import { formatDuration } from "../language/duration.js";
+import { chronologyRows, describeStorm } from "./chronology-rows.js";
 import { cssToken, esc } from "./html-escape.js";
 import { REPORT_CSS } from "./html-style.js";
 import {
@@ -142,7 +143,20 @@ ${rows}
 
 function chronology(t: Timeline, time: TimeDisplay): string {
   const rows: string[] = [];
-  for (const e of t.entries) {
+  const entries = t.entries;
+  for (const row of chronologyRows(entries)) {
+    if ("storm" in row) {
+      const s = row.storm;
+      const folded = entries.slice(s.firstIndex, s.firstIndex + s.events);
+      const items = folded.map(
+        (f) => `<li><span class="mono">${esc(time.clock(f.at))}</span> ${esc(f.text)}</li>`,
+      );
+      rows.push(
+        `<tr class="sev-warn storm"><td class="time mono">${esc(time.clock(s.first.at))}</td><td class="num mono">${formatOffset(s.first.offsetMs)}</td><td class="mono">${esc(s.stepId)}</td><td class="text"><details><summary>${esc(describeStorm(s, time.clock))}</summary><ol>${items.join("")}</ol></details></td><td></td></tr>`,
+      );
+      continue;
+    }
+    const e = row.entry;
     rows.push(
       `<tr class="sev-${e.severity}"><td class="time mono">${esc(time.clock(e.at))}</td><td class="num mono">${formatOffset(e.offsetMs)}</td><td class="mono">${esc(e.stepId ?? "")}</td><td class="text">${esc(e.text)}</td><td>${esc(e.actor ?? "")}</td></tr>`,
     );

@@ -1,4 +1,5 @@
 import { formatDuration } from "../language/duration.js";
+import { chronologyRows, describeStorm } from "./chronology-rows.js";
 import {
   durationOrDash,
   objectiveMargin,
@@ -134,7 +135,16 @@ function chronology(t: Timeline, time: TimeDisplay): string[] {
     `| Time (${time.zone}) | Since declared | Step | Event | By |`,
     "|---|---|---|---|---|",
   ];
-  for (const e of t.entries) {
+  for (const row of chronologyRows(t.entries)) {
+    if ("storm" in row) {
+      const s = row.storm;
+      const text = `_${mdCell(describeStorm(s, time.clock))}_`;
+      out.push(
+        `| ${time.clock(s.first.at)} | ${formatOffset(s.first.offsetMs)} | ${mdCell(s.stepId)} | ${text} |  |`,
+      );
+      continue;
+    }
+    const e = row.entry;
     const text = e.severity === "error" ? `**${mdCell(e.text)}**` : mdCell(e.text);
     out.push(
       `| ${time.clock(e.at)} | ${formatOffset(e.offsetMs)} | ${mdCell(e.stepId ?? "")} | ${text} | ${mdCell(e.actor ?? "")} |`,

@@ -12,21 +12,24 @@ import type { ReadResult } from "../journal/journal.js";
 export function parseJournalLinear(text: string): ReadResult {
   const events: AnyJournalEvent[] = [];
   let start = 0;
-  let validBytes = 0;
+  let end = 0;
   while (start < text.length) {
     const nl = text.indexOf("\n", start);
     if (nl === -1) break;
-    const line = text.slice(start, nl);
-    start = nl + 1;
-    validBytes += Buffer.byteLength(line) + 1;
-    if (line.length === 0) continue;
-    try {
-      events.push(JSON.parse(line) as AnyJournalEvent);
-    } catch {
-      events.push(notJsonPlaceholder());
+    if (nl > start) {
+      try {
+        events.push(JSON.parse(text.slice(start, nl)) as AnyJournalEvent);
+      } catch {
+        events.push(notJsonPlaceholder());
+      }
     }
+    start = nl + 1;
+    end = start;
   }
-  return { events, tornTailBytes: Buffer.byteLength(text) - validBytes, validBytes };
+  // Complete lines end at the last newline: one byte count, not one per line.
+  const validBytes = end === text.length ? Buffer.byteLength(text) : Buffer.byteLength(text.slice(0, end));
+  const totalBytes = end === text.length ? validBytes : Buffer.byteLength(text);
+  return { events, tornTailBytes: totalBytes - validBytes, validBytes };
 }
 
 export function readJournalLinear(path: string): ReadResult {

@@ -169,3 +169,56 @@ describe("mermaid gantt", () => {
     expect(g.split("\n").filter((l) => / :done, s\d+,/.test(l))).toHaveLength(MAX_GANTT_TASKS);
   });
 });
+
+describe("retry storms in the printed chronology", () => {
+  function storm(failures: number): string {
+    const b = new JournalBuilder("2026-11-27T00:00:00.000Z");
+    const steps = [{ id: "probe", type: "http.probe", phase: "main" as const, description: "probe" }];
+    start(b, {
+      executionId: "storm",
+      environment: "dev",
+      mode: "drill",
+      operator: "x",
+      declaredAt: b.iso(0),
+      steps,
+    });
+    for (let a = 1; a <= failures; a++) {
+      b.at(a).append("step.intent", { attempt: a, type: "http.probe", params: {} }, "probe");
+      b.at(a + 0.5).append(
+        "step.failed",
+        { attempt: a, error: { message: `503 #${a}`, class: "retryable" }, durationMs: 500, willRetry: true },
+        "probe",
+      );
+    }
+    b.at(failures + 1).append(
+      "step.intent",
+      { attempt: failures + 1, type: "http.probe", params: {} },
+      "probe",
+    );
+    b.at(failures + 1.2).append(
+      "step.succeeded",
+      { attempt: failures + 1, outputs: {}, durationMs: 200 },
+      "probe",
+    );
+    b.at(failures + 1.3).append("execution.completed", {});
+    return b.text();
+  }
+
+  it("folds a long run of retries into one line, keeps every entry in the model", () => {
+    const t = buildTimeline(parseJournalLinear(storm(40)));
+    expect(t.entries.filter((e) => e.stepId === "probe")).toHaveLength(82);
+    const md = renderTimelineMarkdown(t);
+    expect(md).toContain("| probe | Attempt 1 failed (retryable): 503 #1 |");
+    expect(md).toContain(
+      "_… 39 more failed attempts, each retried (79 events, until 00:00:41.000); last: Attempt 40 failed (retryable): 503 #40_",
+    );
+    expect(md).not.toContain("503 #2 |");
+    expect(md).toContain("| probe | Succeeded in 200ms on attempt 41 |");
+  });
+
+  it("prints short runs in full", () => {
+    const md = renderTimelineMarkdown(buildTimeline(parseJournalLinear(storm(2))));
+    expect(md).toContain("Attempt 2 failed (retryable): 503 #2");
+    expect(md).not.toContain("more failed attempts");
+  });
+});
