@@ -62,6 +62,7 @@ program
   .description("Show what a run would do, step by step, without touching anything")
   .argument("<runbook>", "a name in runbooks/ or a file path")
   .option("-i, --input <name=value>", "set an input (repeatable)", collect, [])
+  .option("-e, --env <name>", "environment: environments/<name>.yaml (values only; nothing is called)")
   .option("--json", "machine-readable plan")
   .action(async (runbook: string, opts) =>
     done(await (await import("./commands/plan.js")).planCommand(runbook, opts, io)),
@@ -72,6 +73,7 @@ program
   .description("Run a runbook; gates need --approve, a terminal, or `runbook approve`")
   .argument("<runbook>", "a name in runbooks/ or a file path")
   .option("-i, --input <name=value>", "set an input (repeatable)", collect, [])
+  .option("-e, --env <name>", "where to run: environments/<name>.yaml (AWS endpoints, accounts, vars)")
   .option("--approve", "approve every gate as yourself (recorded with your identity)")
   .option("--declared-at <iso>", "when the incident was declared (RTO clock start; default: now)")
   .option("--json", "one JSON event per line on stdout")
@@ -157,6 +159,47 @@ program
   .action(async (runbook: string | undefined, opts) =>
     done(await (await import("./commands/history.js")).historyCommand(runbook, opts, io)),
   );
+
+const sandbox = program
+  .command("sandbox")
+  .description("A local two-region AWS sandbox: emulator, real PostgreSQL replication, apps, traffic, faults");
+sandbox
+  .command("up")
+  .description("Start the sandbox (detached) and print its endpoints; --foreground runs it here until Ctrl-C")
+  .option("--foreground", "run the supervisor in this process")
+  .option("--port <n>", "emulator port on 127.0.0.1 (default: a free one)")
+  .option("--ttl <duration>", "the edge router's DNS-like TTL", "1s")
+  .action(async (opts) => done(await (await import("./commands/sandbox.js")).sandboxUp(opts, io)));
+sandbox
+  .command("down")
+  .description("Stop the sandbox and every process it started (idempotent)")
+  .action(async () => done(await (await import("./commands/sandbox.js")).sandboxDown(io)));
+sandbox
+  .command("status")
+  .description("Writer region, routing controls, replication lag, active faults")
+  .option("--json", "machine-readable status")
+  .action(async (opts) => done(await (await import("./commands/sandbox.js")).sandboxStatus(opts, io)));
+sandbox
+  .command("fault")
+  .description("Inject (or --clear) a game-day fault; --help lists them")
+  .argument("<name>", "region-down, db-primary-down, replication-pause, arc-endpoints, missing-secret, alarm, throttle")
+  .argument("[args...]", "the fault's arguments")
+  .option("--clear", "lift the fault")
+  .addHelpText("after", async () => (await import("./commands/sandbox.js")).FAULT_HELP)
+  .action(async (name: string, args: string[], opts) =>
+    done(await (await import("./commands/sandbox.js")).sandboxFault(name, args, opts, io)),
+  );
+sandbox
+  .command("traffic")
+  .description("Write cases through the edge at a steady rate; prints the outage and lost writes at the end")
+  .option("--rate <n>", "writes per second", "20")
+  .option("--duration <duration>", "how long (Ctrl-C ends it early)", "30s")
+  .option("--log <file>", "traffic log (JSONL; default .runbook/sandbox/traffic-<time>.jsonl)")
+  .action(async (opts) => done(await (await import("./commands/sandbox.js")).sandboxTraffic(opts, io)));
+sandbox
+  .command("reset")
+  .description("Back to the initial topology: faults lifted, routing controls reset, standby rebuilt")
+  .action(async () => done(await (await import("./commands/sandbox.js")).sandboxReset(io)));
 
 program.exitOverride();
 

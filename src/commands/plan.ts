@@ -2,17 +2,21 @@ import { executors } from "../../executors/index.js";
 import { describePlan } from "../engine/plan.js";
 import { formatDuration } from "../language/duration.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
+import { loadEnvironment } from "../environment/environment.js";
 import { loadRunbook } from "../language/load.js";
+import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 
 export async function planCommand(
   arg: string,
-  opts: { input?: string[]; json?: boolean },
+  opts: { input?: string[]; json?: boolean; env?: string },
   io: CommandIO,
 ): Promise<number> {
   const rb = loadRunbook(arg, io.cwd);
   const inputs = resolveInputs(rb, parseInputPairs(opts.input ?? []));
-  const steps = describePlan(rb, executors, { inputs, steps: {}, env: io.env });
+  // Plan touches nothing: the environment only supplies values; no AWS call is made.
+  const environment = opts.env ? loadEnvironment(opts.env, io.cwd, homeOf(io), io.env) : undefined;
+  const steps = describePlan(rb, executors, { inputs, steps: {}, env: io.env, vars: environment?.vars ?? {} });
   const pnr = steps.find((s) => s.pointOfNoReturn)?.id;
   if (opts.json) {
     const plan = {
@@ -30,7 +34,7 @@ export async function planCommand(
     return 0;
   }
   const o = rb.objectives;
-  writeLine(io.stdout, `Plan: ${rb.name} (${rb.environment})${rb.description ? ` — ${rb.description}` : ""}`);
+  writeLine(io.stdout, `Plan: ${rb.name} (${environment ? `${environment.name}, ` : ""}${rb.environment})${rb.description ? ` — ${rb.description}` : ""}`);
   if (o.rtoMs !== undefined)
     writeLine(io.stdout, `Objectives: RTO ${formatDuration(o.rtoMs)}, RPO ${formatDuration(o.rpoMs ?? 0)}`);
   if (Object.keys(inputs).length) {

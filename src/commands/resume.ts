@@ -1,10 +1,11 @@
 import { resumeExecution } from "../engine/engine.js";
-import { resolveIdentity } from "../engine/identity.js";
+import type { Runbook } from "../language/runbook.js";
 import { parseInputPairs } from "../language/inputs.js";
 import { homeOf, loadExecution } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import { RunOutput } from "./live-view.js";
 import { settle } from "./outcome.js";
+import { prepare } from "./prepare.js";
 
 export interface ResumeOptions {
   approve?: boolean;
@@ -20,7 +21,9 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
     writeLine(io.stdout, `${id} already ${before.state.status}; nothing to resume.`);
     return settle({ executionId: id, status: before.state.status, state: before.state }, io, true);
   }
-  const operator = await resolveIdentity(io.env);
+  // The environment is read again (its values are not journaled: they may hold secrets).
+  const runbook = before.state.runbookIr as Runbook;
+  const { environment, aws, operator } = await prepare(runbook, before.state.environmentFile, io);
   const out = new RunOutput(io, Boolean(opts.json));
   out.seed(before.events);
   try {
@@ -35,6 +38,8 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
         home: homeOf(io),
         workdir: io.cwd,
         env: io.env,
+        aws,
+        ...(environment ? { environment: { name: environment.name, file: environment.file, vars: environment.vars } } : {}),
         operator,
         autoApprove: Boolean(opts.approve),
         onEvent: out.onEvent,
@@ -50,5 +55,6 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
     return settle(outcome, io, !out.live);
   } finally {
     out.stop();
+    aws.destroy();
   }
 }

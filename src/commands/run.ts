@@ -1,5 +1,4 @@
 import { startExecution } from "../engine/engine.js";
-import { resolveIdentity } from "../engine/identity.js";
 import { UsageError } from "../errors.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
@@ -7,12 +6,14 @@ import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import { RunOutput } from "./live-view.js";
 import { settle } from "./outcome.js";
+import { prepare } from "./prepare.js";
 
 export interface RunOptions {
   input?: string[];
   approve?: boolean;
   declaredAt?: string;
   json?: boolean;
+  env?: string;
 }
 
 export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): Promise<number> {
@@ -24,7 +25,7 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
     if (Number.isNaN(declaredAt.getTime()))
       throw new UsageError(`--declared-at: not an ISO-8601 time: ${opts.declaredAt}`);
   }
-  const operator = await resolveIdentity(io.env);
+  const { environment, aws, operator } = await prepare(runbook, opts.env, io);
   const out = new RunOutput(io, Boolean(opts.json));
   try {
     const outcome = await startExecution(
@@ -34,6 +35,8 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
         home: homeOf(io),
         workdir: io.cwd,
         env: io.env,
+        aws,
+        ...(environment ? { environment: { name: environment.name, file: environment.file, vars: environment.vars } } : {}),
         operator,
         autoApprove: Boolean(opts.approve),
         onEvent: out.onEvent,
@@ -49,5 +52,6 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
     return settle(outcome, io, !out.live);
   } finally {
     out.stop();
+    aws.destroy();
   }
 }

@@ -34,6 +34,8 @@ export interface EngineOptions {
   home: string;
   /** Where relative paths in steps resolve (recorded at start; resume reuses it). */
   workdir: string;
+  /** The `--env` environment: its values (`vars`) and its file (recorded for resume). */
+  environment?: { name: string; file: string; vars: Record<string, unknown> };
   env: Record<string, string | undefined>;
   operator: string;
   autoApprove: boolean;
@@ -83,7 +85,8 @@ export async function startExecution(
           sourceSha256: runbook.sourceSha256,
           ...(runbook.description ? { description: runbook.description } : {}),
         },
-        environment: runbook.environment,
+        environment: o.environment?.name ?? runbook.environment,
+        ...(o.environment ? { environmentFile: o.environment.file } : {}),
         mode: req.mode ?? "run",
         objectives: runbook.objectives,
         inputs: maskSecretInputs(runbook, req.inputs),
@@ -208,6 +211,7 @@ async function drive(
     clock: o.clock ?? (() => new Date()),
     random: o.random ?? Math.random,
     workdir: o.workdir,
+    vars: o.environment?.vars ?? {},
     executionDir: executionDir(o.home, executionId),
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     ...(o.rerun ? { rerun: o.rerun } : {}),

@@ -1,10 +1,18 @@
 import { userInfo } from "node:os";
+import type { AwsClientFactory } from "../executor.js";
 
 /**
  * Who is acting: the AWS caller ARN when AWS credentials are configured (what CloudTrail
  * will also show), else `RUNBOOK_OPERATOR` when set (CI, shared jump hosts), else the OS user.
  */
-export async function resolveIdentity(env: Record<string, string | undefined>): Promise<string> {
+export async function resolveIdentity(
+  env: Record<string, string | undefined>,
+  configured?: { aws: AwsClientFactory; region: string },
+): Promise<string> {
+  if (configured) {
+    const arn = await callerArn(configured.aws, configured.region).catch(() => undefined);
+    if (arn) return arn;
+  }
   if (hasAwsCredentials(env)) {
     const arn = await awsCallerArn(env).catch(() => undefined);
     if (arn) return arn;
@@ -39,4 +47,10 @@ async function awsCallerArn(env: Record<string, string | undefined>): Promise<st
   } finally {
     client.destroy();
   }
+}
+
+async function callerArn(aws: AwsClientFactory, region: string): Promise<string | undefined> {
+  const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+  const sts = await aws.client("sts", region);
+  return (await sts.send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(3000) })).Arn;
 }

@@ -23,7 +23,8 @@ export class Redactor {
   }
 
   string(s: string): string {
-    let out = s;
+    // Credentials inside connection URLs (postgres://user:password@host) are secrets wherever they come from.
+    let out = s.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)([^@\s]+)@/gi, `$1${MASK}@`);
     // Longest first: a secret that contains a shorter one must not leak around the shorter mask.
     for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
       if (out.includes(secret)) out = out.split(secret).join(MASK);

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { AwsClientFactory, ExecutorDefinition } from "../executor.js";
 import type { AnyJournalEvent, EventData, EventType } from "../journal/events.js";
-import { applyEvent, type ExecutionState } from "../journal/fold.js";
+import { achievedRtoMs, applyEvent, type ExecutionState, observedRpoMs } from "../journal/fold.js";
 import type { JournalWriter } from "../journal/journal.js";
 import type { Scope } from "../language/expressions.js";
 import type { ExecutorStepIR, ParallelStepIR, Runbook } from "../language/runbook.js";
@@ -43,6 +43,7 @@ export class Runtime {
       clock: () => Date;
       random: () => number;
       workdir: string;
+      vars: Record<string, unknown>;
       executionDir: string;
       onEvent?: (e: AnyJournalEvent) => void;
       rerun?: string[];
@@ -81,7 +82,15 @@ export class Runtime {
   scope(): Scope {
     const steps: Scope["steps"] = {};
     for (const [id, st] of this.live.steps) if (st.outputs) steps[id] = { outputs: st.outputs };
-    return { inputs: this.deps.inputs, steps, env: this.deps.env };
+    const run = {
+      executionId: this.executionId,
+      runbook: this.runbook.name,
+      environment: this.live.environment,
+      mode: this.live.mode,
+      rtoMs: achievedRtoMs(this.live),
+      rpoMs: observedRpoMs(this.live),
+    };
+    return { inputs: this.deps.inputs, steps, env: this.deps.env, vars: this.deps.vars, run };
   }
 
   /** The journal attempt number of the attempt now starting. */

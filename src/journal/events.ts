@@ -36,6 +36,8 @@ export interface EventData {
     host: string;
     pid: number;
     declaredAt: string;
+    /** The `--env` file, reloaded by resume (its values may hold secrets, so they are not journaled). */
+    environmentFile?: string;
     /** Where relative paths in steps resolve: the directory `runbook run` was started in. */
     workdir: string;
     engineVersion: string;

@@ -51,6 +51,7 @@ export interface ExecutionState {
   plan: PlannedStep[];
   operator: string;
   workdir: string;
+  environmentFile?: string;
   startedAt: string;
   declaredAt: string;
   endedAt?: string;
@@ -107,6 +108,7 @@ export function applyEvent(
         plan: d.steps,
         operator: d.operator,
         workdir: d.workdir,
+        ...(d.environmentFile ? { environmentFile: d.environmentFile } : {}),
         startedAt: e.ts,
         declaredAt: d.declaredAt,
         status: "running",

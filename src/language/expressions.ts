@@ -18,7 +18,8 @@ export class ExpressionError extends Error {}
 const TOKEN =
   /\s*(?:(?<num>-?\d+(?:\.\d+)?)|(?<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(?<op>==|!=|<=|>=|&&|\|\||[<>!()])|(?<ident>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*))/y;
 const FORBIDDEN_SEGMENTS = new Set(["__proto__", "prototype", "constructor"]);
-const ROOTS = new Set(["inputs", "steps", "env"]);
+/** `sandbox` is only for environment files (values of a running sandbox); the validator says so. */
+const ROOTS = new Set(["inputs", "steps", "env", "vars", "run", "sandbox"]);
 
 type Token = { type: "num" | "str" | "op" | "ident"; text: string };
 
@@ -75,7 +76,7 @@ export function parseExpression(src: string): Expr {
       }
       if (!ROOTS.has(path[0]!)) {
         throw new ExpressionError(
-          `unknown reference "${t.text}": use inputs.<name>, steps.<id>.outputs.<key> or env.<NAME>`,
+          `unknown reference "${t.text}": use inputs.<name>, steps.<id>.outputs.<key>, vars.<name> or env.<NAME>`,
         );
       }
       return { kind: "ref", path };
@@ -112,6 +113,11 @@ export interface Scope {
   inputs: Record<string, unknown>;
   steps: Record<string, { outputs: Record<string, unknown> }>;
   env: Record<string, string | undefined>;
+  /** The environment file's values (`--env`): what differs between AWS and the sandbox. */
+  vars?: Record<string, unknown>;
+  /** This execution so far: `run.executionId`, `run.rtoMs`, `run.rpoMs`, `run.runbook`. */
+  run?: Record<string, unknown>;
+  sandbox?: unknown;
 }
 
 function lookup(scope: Scope, path: string[]): unknown {

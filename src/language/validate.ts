@@ -31,6 +31,9 @@ const TopLevel = RunbookDocument.extend({ steps: z.array(z.unknown()).min(1) });
 
 type Registry = ReadonlyMap<string, ExecutorDefinition>;
 
+/** What `${{ run.* }}` offers: this execution so far. */
+const RUN_FIELDS = ["executionId", "runbook", "environment", "mode", "rtoMs", "rpoMs"];
+
 /** Parse and validate runbook text. Every problem is reported at once; nothing is half-accepted. */
 export function validateRunbook(text: string, file: string, registry: Registry): Runbook {
   const map = new SourceMap(file, text);
@@ -347,6 +350,10 @@ class Checker {
               );
             }
           } else if (root === "env" && !name) this.report(where, "env needs a variable name: env.NAME");
+          else if (root === "vars" && !name) this.report(where, "vars needs a name: vars.NAME (from the --env file)");
+          else if (root === "run" && !RUN_FIELDS.includes(name ?? "")) {
+            this.report(where, `run has ${RUN_FIELDS.join(", ")}; not "${name ?? ""}"`);
+          } else if (root === "sandbox") this.report(where, "sandbox.* is for environment files; in runbooks use vars.NAME");
         }
       }
     }

@@ -1,0 +1,67 @@
+import { executors } from "../../executors/index.js";
+import { createClientFactory } from "../aws/client-factory.js";
+import { guardAccount } from "../engine/account-guard.js";
+import { resolveIdentity } from "../engine/identity.js";
+import { type Environment, loadEnvironment } from "../environment/environment.js";
+import { UsageError } from "../errors.js";
+import type { AwsClientFactory } from "../executor.js";
+import { collectRefs, findTemplates, parseTemplate } from "../language/expressions.js";
+import { executorSteps, type Runbook } from "../language/runbook.js";
+import { homeOf } from "./executions.js";
+import type { CommandIO } from "./io.js";
+
+/**
+ * Everything a run needs before its first step, checked before anything is touched: the
+ * environment, every `vars.*` the runbook reads, the AWS account, and who is acting.
+ */
+export interface Prepared {
+  environment?: Environment;
+  aws: AwsClientFactory & { destroy(): void };
+  operator: string;
+}
+
+export async function prepare(runbook: Runbook, envArg: string | undefined, io: CommandIO): Promise<Prepared> {
+  const environment = envArg ? loadEnvironment(envArg, io.cwd, homeOf(io), io.env) : undefined;
+  const missing = [...usedVars(runbook)].filter((v) => !Object.hasOwn(environment?.vars ?? {}, v));
+  if (missing.length) {
+    throw new UsageError(
+      `runbook ${runbook.name} reads vars ${missing.join(", ")}, which ${environment ? `environment ${environment.name} does not define` : "come from an environment: pass --env <name>"}`,
+      environment ? `Add them under vars: in ${environment.file}` : "Environments live in environments/<name>.yaml",
+    );
+  }
+  const aws = createClientFactory({
+    ...(environment ? { endpoints: environment.aws.endpoints } : {}),
+    ...(environment?.aws.credentials ? { credentials: environment.aws.credentials } : {}),
+  });
+  try {
+    const region = environment?.aws.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1";
+    await guardAccount(
+      runbook,
+      executors,
+      { ...(runbook.accounts ? { runbook: runbook.accounts } : {}), ...(environment?.accounts ? { environment: environment.accounts } : {}) },
+      aws,
+      region,
+    );
+    const operator = await resolveIdentity(io.env, environment?.aws.credentials ? { aws, region } : undefined);
+    return { ...(environment ? { environment } : {}), aws, operator };
+  } catch (err) {
+    aws.destroy();
+    throw err;
+  }
+}
+
+/** Names of `vars.*` read anywhere in the runbook. */
+function usedVars(runbook: Runbook): Set<string> {
+  const values = [
+    ...[...executorSteps(runbook.steps), ...runbook.onAbort].flatMap((s) => [s.with, s.when]),
+    ...runbook.steps.map((s) => s.when),
+    ...runbook.abort.map((a) => a.probe.with),
+  ];
+  const names = new Set<string>();
+  for (const t of values.flatMap((v) => findTemplates(v))) {
+    for (const part of parseTemplate(t.text)) {
+      if ("expr" in part) for (const ref of collectRefs(part.expr)) if (ref[0] === "vars" && ref[1]) names.add(ref[1]);
+    }
+  }
+  return names;
+}

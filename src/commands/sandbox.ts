@@ -1,0 +1,405 @@
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { ExitCode, RunbookError, UsageError } from "../errors.js";
+import {
+  endpointsPath,
+  readSandboxEndpoints,
+  type SandboxEndpoints,
+  sandboxDir,
+  supervisorLogPath,
+  supervisorPidPath,
+} from "../sandbox/endpoints.js";
+import { FAULTS, faultHelp, isFaultName } from "../sandbox/supervisor/fault-catalog.js";
+import type { SandboxStatus } from "../sandbox/supervisor/status.js";
+import { homeOf } from "./executions.js";
+import { type CommandIO, writeLine } from "./io.js";
+
+/**
+ * `runbook sandbox up | down | status | fault | traffic | reset`.
+ *
+ * `up` starts the supervisor (src/sandbox/supervisor/) as a detached process running
+ * `runbook sandbox up --foreground`, and waits for its endpoints.json; the other commands
+ * find it through that file and talk to its control API. Everything heavy (postgres,
+ * the emulator, the SDK) is imported only by the commands that need it.
+ */
+
+/** The sandbox itself failed (it did not start, did not stop): exit 1, with where to look. */
+export class SandboxError extends RunbookError {
+  readonly exitCode = ExitCode.failed;
+}
+
+const START_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+/** "30s", "1m", "500ms", "2" (seconds) → ms. */
+export function parseDuration(text: string, what: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match?.[1]) throw new UsageError(`${what} must be a duration like 30s, 2m or 500ms (got ${text})`);
+  const value = Number(match[1]);
+  const unit = match[2] ?? "s";
+  return Math.round(unit === "ms" ? value : unit === "m" ? value * 60_000 : value * 1_000);
+}
+
+function parsePort(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--port must be a TCP port number (got ${text})`);
+  return port;
+}
+
+const notRunning = () =>
+  new UsageError("the sandbox is not running", "Start it with: runbook sandbox up");
+
+/** The running sandbox's endpoints (endpoints.json present and its supervisor alive), else a usage error. */
+async function requireSandbox(io: CommandIO): Promise<SandboxEndpoints> {
+  const home = homeOf(io);
+  const endpoints = await readSandboxEndpoints(home);
+  if (!endpoints) throw notRunning();
+  const { isProcessAlive } = await import("../sandbox/supervisor/supervisor-process.js");
+  if (!isProcessAlive(endpoints.pid)) {
+    throw new UsageError(
+      `the sandbox is not running (its supervisor, pid ${endpoints.pid}, is gone)`,
+      "Clean up with: runbook sandbox down\nthen start it with: runbook sandbox up",
+    );
+  }
+  return endpoints;
+}
+
+async function control<T>(endpoints: SandboxEndpoints, method: "GET" | "POST", path: string, body?: unknown) {
+  let response: Response;
+  try {
+    response = await fetch(`${endpoints.control}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+      signal: AbortSignal.timeout(120_000),
+    });
+  } catch (error) {
+    throw new UsageError(
+      `the sandbox's control API (${endpoints.control}) does not answer: ${(error as Error).message}`,
+      "Is it still starting? Check: runbook sandbox status",
+    );
+  }
+  const json = (await response.json().catch(() => ({}))) as T & { error?: string };
+  return { status: response.status, json };
+}
+
+// ---------------------------------------------------------------- up
+
+export interface UpOptions {
+  foreground?: boolean;
+  port?: string;
+  ttl?: string;
+}
+
+export async function sandboxUp(opts: UpOptions, io: CommandIO): Promise<number> {
+  const home = homeOf(io);
+  const port = parsePort(opts.port);
+  const ttlMs = parseDuration(opts.ttl ?? "1s", "--ttl");
+  const { isProcessAlive, stopLeftoverPostmasters, readSupervisorPid } = await import(
+    "../sandbox/supervisor/supervisor-process.js"
+  );
+  const existing = await readSupervisorPid(home);
+  if (existing !== undefined && isProcessAlive(existing)) {
+    const endpoints = await readSandboxEndpoints(home);
+    if (opts.foreground || !endpoints)
+      throw new UsageError(
+        `a sandbox is already ${endpoints ? "running" : "starting"} in ${sandboxDir(home)} (pid ${existing})`,
+        "Stop it with: runbook sandbox down",
+      );
+    writeLine(io.stdout, `the sandbox is already running (pid ${existing}):`);
+    await printEndpoints(endpoints, home, io);
+    return 0;
+  }
+  // A supervisor killed without a chance to clean up leaves its files (and maybe servers).
+  await stopLeftoverPostmasters(home);
+  await rm(endpointsPath(home), { force: true });
+  await rm(supervisorPidPath(home), { force: true });
+
+  if (opts.foreground) return runForeground(home, port, ttlMs, io);
+
+  await mkdir(sandboxDir(home), { recursive: true });
+  const logPath = supervisorLogPath(home);
+  const logFd = openSync(logPath, "w");
+  const script = process.argv[1];
+  if (!script) throw new SandboxError("cannot tell which script is the runbook CLI (process.argv[1] is empty)");
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, script, "sandbox", "up", "--foreground", "--port", String(port), "--ttl", `${ttlMs}ms`],
+    { cwd: io.cwd, env: { ...io.env, RUNBOOK_HOME: home }, detached: true, stdio: ["ignore", logFd, logFd] },
+  );
+  closeSync(logFd);
+  let exited: string | undefined;
+  child.on("exit", (code, signal) => {
+    exited = `exited with ${code ?? signal}`;
+  });
+  child.unref();
+
+  const started = Date.now();
+  const progress = (final = false) => {
+    const elapsed = ((Date.now() - started) / 1000).toFixed(1);
+    const last = lastLine(logPath);
+    if (io.isTTY) io.stdout.write(`\r\x1b[2Kstarting the sandbox… ${elapsed} s${last ? `  ${last}` : ""}${final ? "\n" : ""}`);
+  };
+  if (!io.isTTY) writeLine(io.stdout, `starting the sandbox (supervisor pid ${child.pid}, log ${logPath})…`);
+  const timer = setInterval(() => progress(), 200);
+  try {
+    for (;;) {
+      const endpoints = await readSandboxEndpoints(home);
+      if (endpoints && endpoints.pid === child.pid) {
+        progress(true);
+        writeLine(io.stdout, `sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s (supervisor pid ${child.pid})`);
+        await printEndpoints(endpoints, home, io);
+        return 0;
+      }
+      if (exited !== undefined) {
+        progress(true);
+        throw new SandboxError(
+          `the sandbox did not start: its supervisor ${exited}`,
+          `Last lines of ${logPath}:\n${tail(logPath, 15)}`,
+        );
+      }
+      if (Date.now() - started > START_TIMEOUT_MS) {
+        child.kill("SIGTERM");
+        throw new SandboxError(
+          `the sandbox was not ready after ${START_TIMEOUT_MS / 1000} s; stopping it`,
+          `Last lines of ${logPath}:\n${tail(logPath, 15)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function runForeground(home: string, port: number, ttlMs: number, io: CommandIO): Promise<number> {
+  const { runSupervisor } = await import("../sandbox/supervisor/run.js");
+  const log = (line: string) => writeLine(io.stdout, `${new Date().toISOString()} ${line}`);
+  log(`starting the sandbox in ${sandboxDir(home)} (pid ${process.pid})`);
+  const started = Date.now();
+  let running: Awaited<ReturnType<typeof runSupervisor>>;
+  try {
+    running = await runSupervisor({ home, port, edgeTtlMs: ttlMs, log, handleSignals: true });
+  } catch (error) {
+    throw new SandboxError(`the sandbox did not start: ${(error as Error).message}`);
+  }
+  const endpoints = await readSandboxEndpoints(home);
+  if (endpoints) {
+    log(`sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await printEndpoints(endpoints, home, io);
+    writeLine(io.stdout, "Ctrl-C (or runbook sandbox down) stops it.");
+  }
+  await running.stopped;
+  return 0;
+}
+
+async function printEndpoints(endpoints: SandboxEndpoints, home: string, io: CommandIO): Promise<void> {
+  const { renderEndpoints } = await import("../sandbox/supervisor/render.js");
+  for (const line of renderEndpoints(endpoints)) writeLine(io.stdout, line);
+  writeLine(io.stdout, `endpoints: ${endpointsPath(home)}`);
+}
+
+function lastLine(path: string): string {
+  try {
+    const lines = readFileSync(path, "utf8").trim().split("\n");
+    return (lines.at(-1) ?? "").replace(/^\S+Z /, "").slice(0, 80);
+  } catch {
+    return "";
+  }
+}
+
+function tail(path: string, count: number): string {
+  try {
+    return readFileSync(path, "utf8").trim().split("\n").slice(-count).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+// ---------------------------------------------------------------- down
+
+export async function sandboxDown(io: CommandIO): Promise<number> {
+  const home = homeOf(io);
+  const { isProcessAlive, leftoverPostmasters, readSupervisorPid, stopLeftoverPostmasters, waitForExit } =
+    await import("../sandbox/supervisor/supervisor-process.js");
+  const pid = await readSupervisorPid(home);
+  const alive = pid !== undefined && isProcessAlive(pid);
+  if (alive) {
+    writeLine(io.stdout, `stopping the sandbox (supervisor pid ${pid})…`);
+    process.kill(pid, "SIGTERM");
+    if (!(await waitForExit(pid, STOP_TIMEOUT_MS))) {
+      writeLine(io.stderr, `the supervisor did not stop within ${STOP_TIMEOUT_MS / 1000} s: killing it`);
+      process.kill(pid, "SIGKILL");
+      await waitForExit(pid, 5_000);
+    }
+  }
+  const leftovers = await stopLeftoverPostmasters(home);
+  await rm(endpointsPath(home), { force: true });
+  await rm(supervisorPidPath(home), { force: true });
+  const still = await leftoverPostmasters(home);
+  if (still.length > 0)
+    throw new SandboxError(`postgres still running after stopping the sandbox: pid ${still.join(", ")}`);
+  if (!alive) {
+    writeLine(
+      io.stdout,
+      leftovers > 0
+        ? `the sandbox was not running; stopped ${leftovers} postgres server(s) a crashed supervisor had left`
+        : "the sandbox was not running: nothing to stop",
+    );
+    return 0;
+  }
+  writeLine(io.stdout, "sandbox stopped: databases, emulator, case-apis, edge and control API are gone");
+  return 0;
+}
+
+// ---------------------------------------------------------------- status
+
+export async function sandboxStatus(opts: { json?: boolean }, io: CommandIO): Promise<number> {
+  const endpoints = await requireSandbox(io);
+  const { status, json } = await control<SandboxStatus>(endpoints, "GET", "/status");
+  if (status !== 200) throw new SandboxError(`the sandbox could not report its status: ${json.error}`);
+  if (opts.json) {
+    writeLine(io.stdout, JSON.stringify(json, null, 2));
+    return 0;
+  }
+  const { renderStatus } = await import("../sandbox/supervisor/render.js");
+  for (const line of renderStatus(json)) writeLine(io.stdout, line);
+  return 0;
+}
+
+// ---------------------------------------------------------------- fault
+
+export const FAULT_HELP = `
+Faults (each lifted with the same name and --clear, optionally with its region/secret/alarm/service):
+${faultHelp()}
+
+Examples:
+  runbook sandbox fault replication-pause
+  runbook sandbox fault region-down us-east-1
+  runbook sandbox fault arc-endpoints 3 blackhole
+  runbook sandbox fault region-down --clear`;
+
+export async function sandboxFault(
+  name: string,
+  args: string[],
+  opts: { clear?: boolean },
+  io: CommandIO,
+): Promise<number> {
+  if (!isFaultName(name)) {
+    throw new UsageError(
+      `unknown fault ${name}`,
+      `Faults: ${FAULTS.map((f) => f.name).join(", ")}\nSee: runbook sandbox fault --help`,
+    );
+  }
+  const endpoints = await requireSandbox(io);
+  const { status, json } = await control<{ message?: string }>(endpoints, "POST", "/fault", {
+    name,
+    args,
+    clear: Boolean(opts.clear),
+  });
+  if (status === 400) {
+    const usage = FAULTS.find((f) => f.name === name)?.usage;
+    throw new UsageError(json.error ?? "bad fault arguments", `usage: runbook sandbox fault ${usage} [--clear]`);
+  }
+  if (status !== 200) throw new SandboxError(`the fault could not be ${opts.clear ? "cleared" : "applied"}: ${json.error}`);
+  writeLine(io.stdout, json.message ?? "ok");
+  return 0;
+}
+
+// ---------------------------------------------------------------- reset
+
+export async function sandboxReset(io: CommandIO): Promise<number> {
+  const endpoints = await requireSandbox(io);
+  const started = Date.now();
+  writeLine(io.stdout, "resetting the sandbox to its initial topology…");
+  const { status, json } = await control<object>(endpoints, "POST", "/reset");
+  if (status !== 200) throw new SandboxError(`the reset failed: ${json.error}`);
+  writeLine(
+    io.stdout,
+    `sandbox reset in ${((Date.now() - started) / 1000).toFixed(1)} s: faults lifted, ${endpoints.regions[0]} writer and routed, ${endpoints.regions[1]} streaming standby`,
+  );
+  return 0;
+}
+
+// ---------------------------------------------------------------- traffic
+
+export interface TrafficOptions {
+  rate?: string;
+  duration?: string;
+  log?: string;
+}
+
+export async function sandboxTraffic(opts: TrafficOptions, io: CommandIO): Promise<number> {
+  const rate = Number(opts.rate ?? "20");
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 1_000)
+    throw new UsageError(`--rate must be requests per second, 1 to 1000 (got ${opts.rate})`);
+  const durationMs = parseDuration(opts.duration ?? "30s", "--duration");
+  const endpoints = await requireSandbox(io);
+  const home = homeOf(io);
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const logPath = opts.log ? resolve(io.cwd, opts.log) : join(sandboxDir(home), `traffic-${stamp}.jsonl`);
+  await rm(logPath, { force: true });
+
+  const { TrafficGenerator } = await import("../sandbox/traffic/traffic-generator.js");
+  const generator = new TrafficGenerator({ targetUrl: endpoints.edge, logPath, ratePerSecond: rate });
+  writeLine(io.stdout, `traffic: ${rate} writes/s through the edge ${endpoints.edge} for ${durationMs / 1000} s (Ctrl-C ends it early)`);
+  const started = Date.now();
+  generator.start();
+  let lastPrinted = 0;
+  const progress = () => {
+    const s = generator.stats();
+    const line = `  ${((Date.now() - started) / 1000).toFixed(1)} s: ${s.attempts} sent, ${s.acknowledged} acknowledged, ${s.failed} failed, ${s.inFlight} in flight`;
+    if (io.isTTY) io.stdout.write(`\r\x1b[2K${line}`);
+    else if (Date.now() - lastPrinted >= 2_000) {
+      lastPrinted = Date.now();
+      writeLine(io.stdout, line);
+    }
+  };
+  const ticker = setInterval(progress, 250);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(finish, durationMs);
+    function finish() {
+      clearTimeout(timer);
+      process.off("SIGINT", finish);
+      process.off("SIGTERM", finish);
+      resolve();
+    }
+    process.once("SIGINT", finish);
+    process.once("SIGTERM", finish);
+  });
+  clearInterval(ticker);
+  const elapsedMs = Date.now() - started;
+  await generator.stop();
+  if (io.isTTY) io.stdout.write("\n");
+
+  const { readTrafficLog } = await import("../sandbox/traffic/traffic-log.js");
+  const { analyzeTraffic } = await import("../sandbox/traffic/traffic-analysis.js");
+  const { listCaseIds } = await import("../sandbox/apps/case-store.js");
+  const { renderTrafficSummary } = await import("../sandbox/supervisor/render.js");
+  const entries = await readTrafficLog(logPath);
+  // The writes that count are those on the server that writes now (after a failover, the promoted one).
+  let present = new Set<string>();
+  let checkedAgainst: { region: string } | { error: string };
+  try {
+    const { json } = await control<SandboxStatus>(endpoints, "GET", "/status");
+    const fresh = (await readSandboxEndpoints(home)) ?? endpoints;
+    const db = fresh.databases[json.writerRegion];
+    if (!db) throw new Error(`no database listed for the writer region ${json.writerRegion}`);
+    present = await listCaseIds(
+      { host: db.host, port: db.port },
+      { user: db.user, password: db.password, database: db.database },
+    );
+    checkedAgainst = { region: json.writerRegion };
+  } catch (error) {
+    checkedAgainst = { error: (error as Error).message };
+  }
+  const analysis = analyzeTraffic(entries, present);
+  for (const line of renderTrafficSummary({ analysis, ratePerSecond: rate, elapsedMs, logPath, checkedAgainst }))
+    writeLine(io.stdout, line);
+  return 0;
+}

@@ -1,0 +1,94 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { z } from "zod";
+import { UsageError, ValidationError } from "../errors.js";
+import { renderDeep } from "../language/expressions.js";
+import { issuesToDiagnostics } from "../language/issues.js";
+import { SourceMap } from "../language/source-map.js";
+
+/**
+ * An environment file says where a runbook runs: AWS region and endpoints, which accounts
+ * it may touch, and the values (`vars`) that differ between production and the sandbox.
+ * The same runbook file runs against AWS and against the sandbox; only `--env` differs.
+ */
+
+const Url = z.string().url();
+
+export const EnvironmentDocument = z.strictObject({
+  $schema: z.string().optional(),
+  apiVersion: z.literal("runbook/v1"),
+  kind: z.literal("Environment"),
+  metadata: z.strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    description: z.string().optional(),
+    environment: z.enum(["prod", "nonprod", "sandbox"]),
+    accounts: z.array(z.string().regex(/^\d{12}$/)).min(1).optional(),
+  }),
+  /** `sandbox`: endpoints, credentials, account and `${{ sandbox.* }}` values come from a running `runbook sandbox`. */
+  from: z.literal("sandbox").optional(),
+  aws: z
+    .strictObject({
+      region: z.string().min(1).optional(),
+      endpoints: z.record(z.string(), Url).optional(),
+    })
+    .optional(),
+  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.unknown()).optional(),
+});
+
+export interface Environment {
+  name: string;
+  kind: "prod" | "nonprod" | "sandbox";
+  file: string;
+  sha256: string;
+  accounts?: string[];
+  aws: {
+    region: string;
+    endpoints: Record<string, string>;
+    /** Only for the sandbox (dummy keys); real environments use the SDK's credential chain. */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
+  vars: Record<string, unknown>;
+}
+
+const SERVICES = ["rds", "sts", "cloudwatch", "sfn", "secrets-manager"];
+
+/** `--env sandbox` → environments/sandbox.yaml (or a path). */
+export function loadEnvironment(arg: string, cwd: string, home: string, env: Record<string, string | undefined>): Environment {
+  const file = /\.ya?ml$/.test(arg) || arg.includes("/") ? (isAbsolute(arg) ? arg : resolve(cwd, arg)) : join(cwd, "environments", `${arg}.yaml`);
+  if (!existsSync(file)) throw new UsageError(`no environment "${arg}": looked for ${file}`, "Environments live in environments/<name>.yaml");
+  const text = readFileSync(file, "utf8");
+  const map = new SourceMap(file, text);
+  const syntax = map.syntaxErrors();
+  if (syntax.length) throw new ValidationError(syntax);
+  const parsed = EnvironmentDocument.safeParse(map.doc.toJS(), { reportInput: true });
+  if (!parsed.success) throw new ValidationError(issuesToDiagnostics(parsed.error.issues, map, []));
+  const doc = parsed.data;
+  let sandbox: Record<string, unknown> | undefined;
+  if (doc.from === "sandbox") sandbox = readSandbox(home);
+  const vars = renderDeep(doc.vars ?? {}, { inputs: {}, steps: {}, env, vars: {}, ...(sandbox ? { sandbox } : {}) }) as Record<string, unknown>;
+  const emulator = typeof sandbox?.emulator === "string" ? sandbox.emulator : undefined;
+  const credentials = sandbox?.credentials as Environment["aws"]["credentials"];
+  const accounts = doc.metadata.accounts ?? (typeof sandbox?.accountId === "string" ? [sandbox.accountId] : undefined);
+  return {
+    name: doc.metadata.name,
+    kind: doc.metadata.environment,
+    file,
+    sha256: createHash("sha256").update(text).digest("hex"),
+    ...(accounts ? { accounts } : {}),
+    aws: {
+      region: doc.aws?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+      endpoints: { ...(emulator ? Object.fromEntries(SERVICES.map((s) => [s, emulator])) : {}), ...doc.aws?.endpoints },
+      ...(credentials ? { credentials } : {}),
+    },
+    vars,
+  };
+}
+
+function readSandbox(home: string): Record<string, unknown> {
+  const path = join(home, "sandbox", "endpoints.json");
+  if (!existsSync(path)) {
+    throw new UsageError("the sandbox is not running (no .runbook/sandbox/endpoints.json)", "Start it with: runbook sandbox up");
+  }
+  return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+}
