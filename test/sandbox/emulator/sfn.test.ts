@@ -98,7 +98,8 @@ describe("Step Functions through the real SDK (JSON 1.0)", () => {
   });
 
   it("StartExecution is idempotent by name while running with the same input, refused otherwise", async () => {
-    const slow = JSON.stringify({ StartAt: "W", States: { W: { Type: "Wait", Seconds: 30, End: true } } });
+    // Runs 10 s at this wait scale: long enough to still be RUNNING; close() aborts it.
+    const slow = JSON.stringify({ StartAt: "W", States: { W: { Type: "Wait", Seconds: 1000, End: true } } });
     const m = await sfn.send(
       new CreateStateMachineCommand({ name: "slow", definition: slow, roleArn: "arn:aws:iam::1:role/r" }),
     );
