@@ -162,7 +162,9 @@ program
 
 const sandbox = program
   .command("sandbox")
-  .description("A local two-region AWS sandbox: emulator, real PostgreSQL replication, apps, traffic, faults");
+  .description(
+    "A local two-region AWS sandbox: emulator, real PostgreSQL replication, apps, traffic, faults",
+  );
 sandbox
   .command("up")
   .description("Start the sandbox (detached) and print its endpoints; --foreground runs it here until Ctrl-C")
@@ -182,12 +184,23 @@ sandbox
 sandbox
   .command("fault")
   .description("Inject (or --clear) a game-day fault; --help lists them")
-  .argument("<name>", "region-down, db-primary-down, replication-pause, arc-endpoints, missing-secret, alarm, throttle")
+  .argument(
+    "[name]",
+    "region-down, db-primary-down, replication-pause, arc-endpoints, missing-secret, alarm, throttle",
+  )
   .argument("[args...]", "the fault's arguments")
   .option("--clear", "lift the fault")
-  .addHelpText("after", async () => (await import("./commands/sandbox.js")).FAULT_HELP)
-  .action(async (name: string, args: string[], opts) =>
-    done(await (await import("./commands/sandbox.js")).sandboxFault(name, args, opts, io)),
+  .helpOption(false)
+  .option("-h, --help", "list the faults and their arguments")
+  .action(async (name: string | undefined, args: string[], opts, cmd: Command) =>
+    done(
+      await (await import("./commands/sandbox.js")).sandboxFault(
+        name,
+        args,
+        { ...opts, usage: cmd.helpInformation() },
+        io,
+      ),
+    ),
   );
 sandbox
   .command("traffic")

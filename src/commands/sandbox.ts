@@ -50,8 +50,7 @@ function parsePort(text: string | undefined): number {
   return port;
 }
 
-const notRunning = () =>
-  new UsageError("the sandbox is not running", "Start it with: runbook sandbox up");
+const notRunning = () => new UsageError("the sandbox is not running", "Start it with: runbook sandbox up");
 
 /** The running sandbox's endpoints (endpoints.json present and its supervisor alive), else a usage error. */
 async function requireSandbox(io: CommandIO): Promise<SandboxEndpoints> {
@@ -126,10 +125,21 @@ export async function sandboxUp(opts: UpOptions, io: CommandIO): Promise<number>
   const logPath = supervisorLogPath(home);
   const logFd = openSync(logPath, "w");
   const script = process.argv[1];
-  if (!script) throw new SandboxError("cannot tell which script is the runbook CLI (process.argv[1] is empty)");
+  if (!script)
+    throw new SandboxError("cannot tell which script is the runbook CLI (process.argv[1] is empty)");
   const child = spawn(
     process.execPath,
-    [...process.execArgv, script, "sandbox", "up", "--foreground", "--port", String(port), "--ttl", `${ttlMs}ms`],
+    [
+      ...process.execArgv,
+      script,
+      "sandbox",
+      "up",
+      "--foreground",
+      "--port",
+      String(port),
+      "--ttl",
+      `${ttlMs}ms`,
+    ],
     { cwd: io.cwd, env: { ...io.env, RUNBOOK_HOME: home }, detached: true, stdio: ["ignore", logFd, logFd] },
   );
   closeSync(logFd);
@@ -143,7 +153,10 @@ export async function sandboxUp(opts: UpOptions, io: CommandIO): Promise<number>
   const progress = (final = false) => {
     const elapsed = ((Date.now() - started) / 1000).toFixed(1);
     const last = lastLine(logPath);
-    if (io.isTTY) io.stdout.write(`\r\x1b[2Kstarting the sandbox… ${elapsed} s${last ? `  ${last}` : ""}${final ? "\n" : ""}`);
+    if (io.isTTY)
+      io.stdout.write(
+        `\r\x1b[2Kstarting the sandbox… ${elapsed} s${last ? `  ${last}` : ""}${final ? "\n" : ""}`,
+      );
   };
   if (!io.isTTY) writeLine(io.stdout, `starting the sandbox (supervisor pid ${child.pid}, log ${logPath})…`);
   const timer = setInterval(() => progress(), 200);
@@ -152,7 +165,10 @@ export async function sandboxUp(opts: UpOptions, io: CommandIO): Promise<number>
       const endpoints = await readSandboxEndpoints(home);
       if (endpoints && endpoints.pid === child.pid) {
         progress(true);
-        writeLine(io.stdout, `sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s (supervisor pid ${child.pid})`);
+        writeLine(
+          io.stdout,
+          `sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s (supervisor pid ${child.pid})`,
+        );
         await printEndpoints(endpoints, home, io);
         return 0;
       }
@@ -285,11 +301,16 @@ Examples:
   runbook sandbox fault region-down --clear`;
 
 export async function sandboxFault(
-  name: string,
+  name: string | undefined,
   args: string[],
-  opts: { clear?: boolean },
+  opts: { clear?: boolean; help?: boolean; usage?: string },
   io: CommandIO,
 ): Promise<number> {
+  if (opts.help || name === undefined) {
+    const text = `${opts.usage ?? "Usage: runbook sandbox fault [options] [name] [args...]\n"}${FAULT_HELP}\n`;
+    (name === undefined && !opts.help ? io.stderr : io.stdout).write(text);
+    return name === undefined && !opts.help ? ExitCode.invalid : 0;
+  }
   if (!isFaultName(name)) {
     throw new UsageError(
       `unknown fault ${name}`,
@@ -304,9 +325,13 @@ export async function sandboxFault(
   });
   if (status === 400) {
     const usage = FAULTS.find((f) => f.name === name)?.usage;
-    throw new UsageError(json.error ?? "bad fault arguments", `usage: runbook sandbox fault ${usage} [--clear]`);
+    throw new UsageError(
+      json.error ?? "bad fault arguments",
+      `usage: runbook sandbox fault ${usage} [--clear]`,
+    );
   }
-  if (status !== 200) throw new SandboxError(`the fault could not be ${opts.clear ? "cleared" : "applied"}: ${json.error}`);
+  if (status !== 200)
+    throw new SandboxError(`the fault could not be ${opts.clear ? "cleared" : "applied"}: ${json.error}`);
   writeLine(io.stdout, json.message ?? "ok");
   return 0;
 }
@@ -341,13 +366,19 @@ export async function sandboxTraffic(opts: TrafficOptions, io: CommandIO): Promi
   const durationMs = parseDuration(opts.duration ?? "30s", "--duration");
   const endpoints = await requireSandbox(io);
   const home = homeOf(io);
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   const logPath = opts.log ? resolve(io.cwd, opts.log) : join(sandboxDir(home), `traffic-${stamp}.jsonl`);
   await rm(logPath, { force: true });
 
   const { TrafficGenerator } = await import("../sandbox/traffic/traffic-generator.js");
   const generator = new TrafficGenerator({ targetUrl: endpoints.edge, logPath, ratePerSecond: rate });
-  writeLine(io.stdout, `traffic: ${rate} writes/s through the edge ${endpoints.edge} for ${durationMs / 1000} s (Ctrl-C ends it early)`);
+  writeLine(
+    io.stdout,
+    `traffic: ${rate} writes/s through the edge ${endpoints.edge} for ${durationMs / 1000} s (Ctrl-C ends it early)`,
+  );
   const started = Date.now();
   generator.start();
   let lastPrinted = 0;
@@ -399,7 +430,13 @@ export async function sandboxTraffic(opts: TrafficOptions, io: CommandIO): Promi
     checkedAgainst = { error: (error as Error).message };
   }
   const analysis = analyzeTraffic(entries, present);
-  for (const line of renderTrafficSummary({ analysis, ratePerSecond: rate, elapsedMs, logPath, checkedAgainst }))
+  for (const line of renderTrafficSummary({
+    analysis,
+    ratePerSecond: rate,
+    elapsedMs,
+    logPath,
+    checkedAgainst,
+  }))
     writeLine(io.stdout, line);
   return 0;
 }

@@ -1,0 +1,81 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { endpointsPath, sandboxDir, supervisorPidPath, writeSandboxEndpoints } from "../endpoints.js";
+import { SandboxSupervisor, type SupervisorOptions } from "./supervisor.js";
+
+/**
+ * The supervisor process's life: pid file first (so `runbook sandbox down` can stop a
+ * sandbox that is still starting), everything up, endpoints.json written (the signal
+ * that it is ready), then wait for SIGTERM/SIGINT or a shutdown request on the control
+ * API, stop every process started, and remove both files.
+ */
+
+export interface RunningSandbox {
+  supervisor: SandboxSupervisor;
+  /** Resolves once everything has been stopped and the files removed. */
+  stopped: Promise<void>;
+  /** Stops the sandbox (what SIGTERM does). */
+  shutdown(): Promise<void>;
+}
+
+export async function runSupervisor(
+  options: SupervisorOptions & { handleSignals?: boolean },
+): Promise<RunningSandbox> {
+  const log = options.log ?? (() => {});
+  const pidPath = supervisorPidPath(options.home);
+  let shutdownRequested = false;
+  let running: RunningSandbox | undefined;
+  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the sandbox`);
+    shutdownRequested = true;
+    void running?.shutdown();
+  };
+  const removeFiles = async () => {
+    await rm(endpointsPath(options.home), { force: true });
+    await rm(pidPath, { force: true });
+  };
+  if (options.handleSignals) for (const s of signals) process.on(s, onSignal);
+  const unhook = () => {
+    for (const s of signals) process.off(s, onSignal);
+  };
+
+  let supervisor: SandboxSupervisor;
+  try {
+    await mkdir(sandboxDir(options.home), { recursive: true });
+    await writeFile(pidPath, `${process.pid}\n`);
+    supervisor = await SandboxSupervisor.start(options);
+  } catch (error) {
+    await removeFiles();
+    unhook();
+    throw error;
+  }
+
+  const writeEndpoints = () => writeSandboxEndpoints(options.home, supervisor.endpoints());
+  supervisor.onEndpointsChanged = writeEndpoints;
+  let stopping: Promise<void> | undefined;
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+  const shutdown = () => {
+    stopping ??= (async () => {
+      try {
+        await supervisor.stop();
+        log("sandbox stopped: every process it started has exited");
+      } finally {
+        await removeFiles();
+        unhook();
+        resolveStopped();
+      }
+    })();
+    return stopping;
+  };
+  running = { supervisor, stopped, shutdown };
+  supervisor.onShutdownRequested = () => void shutdown();
+  if (shutdownRequested) {
+    await shutdown();
+    return running;
+  }
+  await writeEndpoints();
+  return running;
+}

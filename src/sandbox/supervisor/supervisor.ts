@@ -1,0 +1,457 @@
+import { chmod, mkdir } from "node:fs/promises";
+import { CaseApi } from "../apps/case-api.js";
+import { caseApiMetricSource } from "../apps/case-api-metrics.js";
+import { EdgeRouter } from "../apps/edge-router.js";
+import { createEmulator, type Emulator, type EmulatorTopology } from "../emulator/index.js";
+import { type SandboxEndpoints, sandboxDir } from "../endpoints.js";
+import { PostgresGlobalClusterBackend } from "../postgres/postgres-global-cluster-backend.js";
+import { PostgresPair } from "../postgres/postgres-pair.js";
+import { ControlServer } from "./control-server.js";
+import {
+  describeFault,
+  type FaultClear,
+  type FaultContext,
+  FaultUsageError,
+  faultSelector,
+  parseClear,
+  parseFault,
+  type SandboxFault,
+} from "./fault-catalog.js";
+import { SANDBOX_REGIONS, sandboxTopology } from "./sandbox-topology.js";
+import type { SandboxStatus } from "./status.js";
+
+/**
+ * The sandbox, as one object in one long-lived process: a real PostgreSQL pair, the AWS
+ * emulator backed by it, a case-api per region, the edge router, and the faults and
+ * reset that need all of them at once. `runbook sandbox up` runs one in its supervisor
+ * process; tests and the bench run one in-process.
+ *
+ * Start order matters: the pair first (the emulator's backend reads its members), then
+ * the emulator, the apps (they resolve the writer through the backend), the edge (it
+ * reads the routing controls from the emulator), the metric sources, the control API.
+ * Stop is the reverse, and always stops the databases, even if something else failed.
+ */
+
+export interface SupervisorOptions {
+  /** RUNBOOK_HOME: the databases live under `<home>/sandbox/`. */
+  home: string;
+  /** Emulator port on 127.0.0.1 (0, the default: a free one). */
+  port?: number;
+  /** Control API port (0, the default: a free one). */
+  controlPort?: number;
+  /** The edge's DNS-like TTL (ms, default 1000). */
+  edgeTtlMs?: number;
+  regions?: [string, string];
+  /** Minimum duration of an emulated RDS failover (ms, default 2000 as in the emulator). */
+  rdsTransitionMs?: number;
+  /** Progress lines ("postgres pair up in 2.3 s"). */
+  log?: (line: string) => void;
+}
+
+export const SANDBOX_CREDENTIALS = { accessKeyId: "sandbox", secretAccessKey: "sandbox-secret" };
+
+interface ActiveFault {
+  fault: SandboxFault;
+  since: string;
+  /** db-primary-down: the region whose server was stopped (the writer at the time). */
+  region?: string;
+}
+
+export class SandboxSupervisor {
+  readonly regions: [string, string];
+  readonly topology: EmulatorTopology;
+  readonly startedAt = new Date();
+  private readonly options: SupervisorOptions;
+  private readonly log: (line: string) => void;
+  private pair: PostgresPair | undefined;
+  private emulatorInstance: Emulator | undefined;
+  private apis: Record<string, CaseApi> = {};
+  private edge: EdgeRouter | undefined;
+  private control: ControlServer | undefined;
+  private readonly faults = new Map<string, ActiveFault>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopping: Promise<void> | undefined;
+  /** Called after reset, whose rebuilt databases listen on new ports (endpoints.json must follow). */
+  onEndpointsChanged: (() => Promise<void>) | undefined;
+  /** Called when the control API asks for a shutdown. */
+  onShutdownRequested: (() => void) | undefined;
+
+  private constructor(options: SupervisorOptions) {
+    this.options = options;
+    this.regions = options.regions ?? SANDBOX_REGIONS;
+    this.topology = sandboxTopology(this.regions);
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Starts everything; on any failure stops what had started and rethrows. */
+  static async start(options: SupervisorOptions): Promise<SandboxSupervisor> {
+    const supervisor = new SandboxSupervisor(options);
+    try {
+      await supervisor.startAll();
+    } catch (error) {
+      await supervisor.stop().catch(() => {});
+      throw error;
+    }
+    return supervisor;
+  }
+
+  get emulator(): Emulator {
+    if (!this.emulatorInstance) throw new Error("the sandbox is not started");
+    return this.emulatorInstance;
+  }
+
+  get postgres(): PostgresPair {
+    if (!this.pair) throw new Error("the sandbox is not started");
+    return this.pair;
+  }
+
+  caseApi(region: string): CaseApi {
+    const api = this.apis[region];
+    if (!api) throw new Error(`no case-api in ${region}`);
+    return api;
+  }
+
+  private async startAll(): Promise<void> {
+    const dir = sandboxDir(this.options.home);
+    await mkdir(dir, { recursive: true });
+    // The servers run as the `postgres` OS user, which must be able to enter this directory.
+    await chmod(dir, 0o755);
+    const timed = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      const result = await action();
+      this.log(`${what} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return result;
+    };
+
+    const pair = new PostgresPair({ baseDir: dir, regions: this.regions });
+    this.pair = pair;
+    await timed("postgres pair (primary + streaming standby) up", () => pair.start());
+
+    const backend = new PostgresGlobalClusterBackend(pair);
+    this.emulatorInstance = await timed("AWS emulator up", () =>
+      createEmulator({
+        topology: this.topology,
+        backend,
+        port: this.options.port ?? 0,
+        ...(this.options.rdsTransitionMs === undefined
+          ? {}
+          : { rdsTransitionMs: this.options.rdsTransitionMs }),
+      }),
+    );
+
+    // Both regions' writer endpoints resolve to the current writer, as Aurora's global writer endpoint does.
+    const writer = () => {
+      const member = backend.members().find((m) => m.role === "writer");
+      if (!member) throw new Error("the global cluster has no writer");
+      return member.endpoint;
+    };
+    for (const region of this.regions) this.apis[region] = new CaseApi({ region, resolveWriter: writer });
+    await timed("case-apis up", () => Promise.all(Object.values(this.apis).map((api) => api.start())));
+
+    const edge = new EdgeRouter({
+      regions: Object.fromEntries(Object.entries(this.apis).map(([region, api]) => [region, api.url])),
+      activeRegion: async () => this.activeRegion(),
+      ttlMs: this.options.edgeTtlMs ?? 1_000,
+    });
+    this.edge = edge;
+    await edge.start();
+    this.emulator.addMetricSource(caseApiMetricSource(Object.values(this.apis)));
+
+    const control = new ControlServer(this);
+    this.control = control;
+    await control.start(this.options.controlPort ?? 0);
+    this.log("edge router and control API up");
+  }
+
+  /** The first region (in order A, B) whose routing control is On, as Route 53 failover records resolve. */
+  activeRegion(): string | undefined {
+    return this.regions.find((region) => this.routingControlState(region) === "On");
+  }
+
+  private routingControlState(region: string): string | undefined {
+    const emulator = this.emulator;
+    return emulator.state.arc.controls.get(emulator.routingControlArn(`cell-${region}`))?.state;
+  }
+
+  /** What endpoints.json says (minus pid and startedAt's formatting, which the runner adds). */
+  endpoints(): SandboxEndpoints {
+    const emulator = this.emulator;
+    const pair = this.postgres;
+    const model = emulator.state.globalCluster;
+    const app = pair.appCredentials;
+    return {
+      version: 1,
+      emulator: emulator.url,
+      arcClusterEndpoints: emulator.arcClusterEndpoints,
+      regions: this.regions,
+      accountId: emulator.accountId,
+      credentials: SANDBOX_CREDENTIALS,
+      routingControls: Object.fromEntries(
+        this.regions.map((r) => [r, emulator.routingControlArn(`cell-${r}`)]),
+      ),
+      safetyRules: Object.fromEntries(emulator.state.arc.rules.map((rule) => [rule.name, rule.arn])),
+      globalClusterIdentifier: model?.identifier ?? "",
+      clusters: Object.fromEntries((model?.clusters ?? []).map((c) => [c.region, c.arn])),
+      databases: Object.fromEntries(
+        this.regions.map((r) => [
+          r,
+          { ...pair.address(r), database: app.database, user: app.user, password: app.password },
+        ]),
+      ),
+      caseApi: Object.fromEntries(Object.entries(this.apis).map(([r, api]) => [r, api.url])),
+      edge: this.edge?.url ?? "",
+      edgeTtlMs: this.options.edgeTtlMs ?? 1_000,
+      alarms: Object.fromEntries(
+        (this.topology.alarms ?? []).map((a) => [a.alarmName, { region: a.region }]),
+      ),
+      secrets: [...new Set((this.topology.secrets ?? []).map((s) => s.name))],
+      control: this.control?.url ?? "",
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+    };
+  }
+
+  async status(): Promise<SandboxStatus> {
+    const emulator = this.emulator;
+    const pair = this.postgres;
+    const model = emulator.state.globalCluster;
+    const lag = await pair.replayLagMs().catch(() => undefined);
+    return {
+      up: true,
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      regions: this.regions,
+      writerRegion: pair.writer(),
+      globalClusterStatus: model?.status ?? "unknown",
+      routingControls: Object.fromEntries(
+        this.regions.map((r) => [r, this.routingControlState(r) ?? "unknown"]),
+      ),
+      edgeRegion: this.activeRegion() ?? null,
+      replicationLagMs: lag ?? null,
+      databases: Object.fromEntries(
+        pair
+          .topology()
+          .map((m) => [
+            m.region,
+            { role: m.role, down: m.down, replayPaused: m.replayPaused, port: m.address.port },
+          ]),
+      ),
+      caseApi: Object.fromEntries(
+        Object.entries(this.apis).map(([r, api]) => [
+          r,
+          { url: api.url, down: api.isDown(), ...api.stats() },
+        ]),
+      ),
+      alarms: Object.fromEntries(
+        [...emulator.state.cloudwatch.alarms.values()].map((a) => [
+          a.name,
+          { region: a.region, state: a.state },
+        ]),
+      ),
+      downRegions: [...emulator.state.downRegions],
+      faults: [...this.faults.values()].map((f) => ({
+        name: f.fault.name,
+        description: describeFault(f.fault),
+        since: f.since,
+      })),
+    };
+  }
+
+  private faultContext(): FaultContext {
+    return {
+      regions: this.regions,
+      alarms: (this.topology.alarms ?? []).map((a) => a.alarmName),
+      secrets: [...new Set((this.topology.secrets ?? []).map((s) => s.name))],
+    };
+  }
+
+  /**
+   * Applies (or with `clear`, lifts) a fault given as CLI words. Bad arguments throw a
+   * `FaultUsageError`; failures of the sandbox itself throw plain errors.
+   */
+  fault(name: string, args: readonly string[], clear: boolean): Promise<string> {
+    return this.exclusive(async () => {
+      if (clear) {
+        const request = parseClear(name, args);
+        if (typeof request === "string") throw new FaultUsageError(request);
+        return this.clearFaults(request);
+      }
+      const fault = parseFault(name, args, this.faultContext());
+      if (typeof fault === "string") throw new FaultUsageError(fault);
+      const key = faultKey(fault.name, faultSelector(fault));
+      const region = await this.applyFault(fault);
+      this.faults.set(key, {
+        fault,
+        since: new Date().toISOString(),
+        ...(region === undefined ? {} : { region }),
+      });
+      return `fault on: ${describeFault(fault)}`;
+    });
+  }
+
+  private async applyFault(fault: SandboxFault): Promise<string | undefined> {
+    const emulator = this.emulator;
+    const pair = this.postgres;
+    switch (fault.name) {
+      case "region-down":
+        emulator.regionDown(fault.region, true);
+        await this.caseApi(fault.region).setDown(true);
+        if (!pair.isRegionDown(fault.region)) await pair.stopRegion(fault.region);
+        return undefined;
+      case "db-primary-down": {
+        const writer = pair.writer();
+        if (pair.isRegionDown(writer))
+          throw new FaultUsageError(`the writer's database (${writer}) is already down`);
+        await pair.stopRegion(writer);
+        return writer;
+      }
+      case "replication-pause":
+        await pair.pauseReplay();
+        return undefined;
+      case "arc-endpoints":
+        for (let i = 0; i < fault.count; i++) await emulator.arcEndpoint(i, fault.mode, fault.delayMs);
+        return undefined;
+      case "missing-secret":
+        if (!emulator.removeSecret(fault.region, fault.secret))
+          throw new FaultUsageError(`the secret ${fault.secret} is already missing in ${fault.region}`);
+        return undefined;
+      case "alarm": {
+        const region = this.alarmRegion(fault.alarm);
+        emulator.forceAlarmState(region, fault.alarm, fault.state);
+        return undefined;
+      }
+      case "throttle":
+        try {
+          emulator.throttle(fault.service, fault.rps);
+        } catch (error) {
+          throw new FaultUsageError((error as Error).message);
+        }
+        return undefined;
+    }
+  }
+
+  private async clearFaults(request: FaultClear): Promise<string> {
+    const matching = [...this.faults.entries()].filter(
+      ([, f]) =>
+        f.fault.name === request.name &&
+        (request.selector === undefined || faultSelector(f.fault) === request.selector),
+    );
+    if (matching.length === 0) return `fault ${request.name} was not active: nothing to clear`;
+    for (const [key, active] of matching) {
+      await this.liftFault(active);
+      this.faults.delete(key);
+    }
+    return `fault cleared: ${matching.map(([, f]) => describeFault(f.fault)).join(", ")}`;
+  }
+
+  private async liftFault(active: ActiveFault): Promise<void> {
+    const emulator = this.emulator;
+    const pair = this.postgres;
+    const fault = active.fault;
+    switch (fault.name) {
+      case "region-down":
+        if (pair.isRegionDown(fault.region)) await pair.startRegion(fault.region);
+        await this.caseApi(fault.region).setDown(false);
+        emulator.regionDown(fault.region, false);
+        return;
+      case "db-primary-down":
+        if (active.region && pair.isRegionDown(active.region)) await pair.startRegion(active.region);
+        return;
+      case "replication-pause":
+        // After a failover the paused standby was promoted: nothing left to resume.
+        if (pair.topology().some((m) => m.role === "standby" && m.replayPaused)) await pair.resumeReplay();
+        return;
+      case "arc-endpoints":
+        for (let i = 0; i < fault.count; i++) await emulator.arcEndpoint(i, "up");
+        return;
+      case "missing-secret": {
+        const secret = this.topology.secrets?.find(
+          (s) => s.name === fault.secret && s.region === fault.region,
+        );
+        if (secret) emulator.putSecret(secret.region, secret.name, secret.value);
+        return;
+      }
+      case "alarm":
+        emulator.forceAlarmState(this.alarmRegion(fault.alarm), fault.alarm, undefined);
+        return;
+      case "throttle":
+        emulator.throttle(fault.service, undefined);
+        return;
+    }
+  }
+
+  private alarmRegion(name: string): string {
+    const alarm = this.topology.alarms?.find((a) => a.alarmName === name);
+    if (!alarm) throw new FaultUsageError(`unknown alarm ${name}`);
+    return alarm.region;
+  }
+
+  /**
+   * Back to the initial topology: every fault lifted, routing controls as at start, the
+   * pair back to A primary / B streaming standby (rebuilt from scratch after a failover,
+   * so the databases may listen on new ports), the apps reconnected, the call log empty.
+   */
+  reset(): Promise<void> {
+    return this.exclusive(async () => {
+      const emulator = this.emulator;
+      const pair = this.postgres;
+      this.faults.clear();
+      for (const region of this.regions) emulator.regionDown(region, false);
+      for (let i = 0; i < emulator.arcClusterEndpoints.length; i++) await emulator.arcEndpoint(i, "up");
+      const { throttles } = emulator.snapshot() as { throttles: Record<string, number> };
+      for (const key of Object.keys(throttles)) {
+        const [service = key, operation] = key.split(":");
+        emulator.throttle(service, undefined, operation);
+      }
+      for (const secret of this.topology.secrets ?? [])
+        emulator.putSecret(secret.region, secret.name, secret.value);
+      for (const alarm of this.topology.alarms ?? [])
+        emulator.forceAlarmState(alarm.region, alarm.alarmName, undefined);
+      const initial = new Map(
+        (this.topology.arc?.routingControls ?? []).map((c) => [c.name, c.state ?? "Off"] as const),
+      );
+      for (const control of emulator.state.arc.controls.values()) {
+        const state = initial.get(control.name);
+        if (state) control.state = state;
+      }
+      await pair.reset();
+      // Restarting drops their connection pools: the rebuilt servers are new databases.
+      for (const api of Object.values(this.apis)) {
+        await api.stop();
+        await api.start();
+      }
+      emulator.clearCalls();
+      await this.onEndpointsChanged?.();
+    });
+  }
+
+  /** Stops everything this supervisor started (idempotent); the databases are stopped whatever else fails. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const errors: unknown[] = [];
+      const attempt = async (action: () => Promise<unknown> | undefined) => {
+        try {
+          await action();
+        } catch (error) {
+          errors.push(error);
+        }
+      };
+      await attempt(() => this.control?.stop());
+      await attempt(() => this.edge?.stop());
+      await attempt(() => Promise.all(Object.values(this.apis).map((api) => api.stop())));
+      await attempt(() => this.emulatorInstance?.close());
+      await attempt(() => this.pair?.stop());
+      if (errors.length > 0) throw errors[0];
+    })();
+    return this.stopping;
+  }
+
+  /** Faults, resets and shutdown run one at a time, in arrival order. */
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(operation, operation);
+    this.queue = result.catch(() => {});
+    return result;
+  }
+}
+
+const faultKey = (name: string, selector: string | undefined) => (selector ? `${name} ${selector}` : name);
