@@ -65,7 +65,7 @@ export function describeStep(
 function renderKnown(value: unknown, scope: Scope): unknown {
   if (typeof value === "string" && hasExpression(value)) {
     const refs = parseTemplate(value).flatMap((p) => ("expr" in p ? collectRefs(p.expr) : []));
-    return refs.some((r) => r[0] === "steps") ? value : renderTemplate(value, scope);
+    return refs.some((r) => r[0] === "steps" || r[0] === "run") ? value : renderTemplate(value, scope);
   }
   if (Array.isArray(value)) return value.map((v) => renderKnown(v, scope));
   if (value && typeof value === "object") {
