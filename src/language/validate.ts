@@ -183,6 +183,10 @@ class Checker {
       return this.executorStep(s, ["onAbort", i], inputs, done, "onAbort");
     });
     const abort = (doc.abort ?? []).map((a, i) => this.abortCriterion(a, ["abort", i], inputs, allIds));
+    const gated = steps.some((s) => s.approval || ("type" in s && s.type === "approval") || ("parallel" in s && s.parallel.some((c) => c.approval || c.type === "approval")));
+    if (!this.partial && doc.metadata.environment === "prod" && !gated) {
+      this.report(["metadata", "environment"], "a prod runbook needs an approval gate (an approval step or approval: on a step)");
+    }
     const usesMilestones = steps.some(
       (s) => s.milestone || ("parallel" in s && s.parallel.some((c) => c.milestone)),
     );

@@ -358,7 +358,7 @@ steps:
     with: { command: "true" }
 `);
     expect(d.at).toBe("8:11");
-    expect(d.message).toBe('unknown executor type "shell" (known: approval, exec, http.check, note, wait)');
+    expect(d.message).toBe(`unknown executor type "shell" (known: ${[...executors.keys()].sort().join(", ")})`);
   });
 
   it("exec without command points at its with", () => {
@@ -859,7 +859,7 @@ steps:
 kind: Runbook
 metadata:
   name: db-failover
-  environment: prod
+  environment: nonprod
 steps:
   - id: a
     type: note
@@ -876,7 +876,7 @@ steps:
 kind: Runbook
 metadata:
   name: x
-  environment: prod
+  environment: nonprod
 steps:
   - id: block
     parallel:
@@ -887,6 +887,19 @@ steps:
 `);
     expect(d.at).toBe("4:3");
     expect(d.message).toContain("must declare objectives");
+  });
+
+  it("a prod runbook without any approval gate", () => {
+    const d = one(`apiVersion: runbook/v1
+kind: Runbook
+metadata:
+  name: x
+  environment: prod
+steps:
+  - { id: a, type: note, with: { message: hi } }
+`);
+    expect(d.at).toBe("5:16");
+    expect(d.message).toContain("a prod runbook needs an approval gate");
   });
 
   it("`check` on a non-exec step", () => {
