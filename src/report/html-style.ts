@@ -50,6 +50,8 @@ svg .group { fill: #f3f0ff; } svg .group-label { fill: var(--gate); font-size: 1
 svg .bar { fill: #8c959f; } svg .bar.succeeded { fill: #2da44e; } svg .bar.failed, svg .bar.declined { fill: var(--bad); }
 svg .bar.in-doubt { fill: #fa4549; } svg .bar.running, svg .bar.awaiting-approval { fill: var(--run); }
 svg .bar.skipped { fill: #d0d7de; } svg .bar.gate.succeeded { fill: var(--gate); }
+svg .gate-wait { fill: var(--gate); opacity: .85; }
+svg .marker.offchart text { fill: var(--bad); font-weight: 600; }
 svg .step-label.on-abort { fill: var(--warn); } svg .bar-note { fill: var(--muted); font-size: 11px; }
 svg .skip-mark { stroke: #9a6700; stroke-width: 2.5; fill: none; } svg .bar-note.skipped { fill: #9a6700; }
 svg .block-span { fill: none; stroke: #8250df; stroke-width: 2; } svg .block-label { fill: #8250df; font-weight: 600; }

@@ -27,12 +27,21 @@ export function renderStepChartSvg(t: Timeline, time: TimeDisplay): string {
   const rtoMs = t.summary.rto.objectiveMs;
   const starts = steps.map((s) => Date.parse(s.startedAt ?? t.header.startedAt));
   const lo = Math.min(declaredMs, Date.parse(t.header.startedAt), ...starts);
-  const hiRaw = Math.max(endMs, rtoMs !== undefined ? declaredMs + rtoMs : endMs);
-  const hi = hiRaw + Math.max((hiRaw - lo) * 0.02, 500);
+  // The RTO line stretches the axis only when it is near the end; far beyond it (a 5 s drill
+  // against a 2 m objective) the steps would shrink to slivers, so it becomes an arrow instead.
+  const rtoAt = rtoMs !== undefined ? declaredMs + rtoMs : undefined;
+  const rtoOnAxis = rtoAt !== undefined && rtoAt <= endMs + (endMs - lo) * 0.6;
+  const hiRaw = rtoOnAxis && rtoAt !== undefined ? Math.max(endMs, rtoAt) : endMs;
+  const hi = hiRaw + Math.max((hiRaw - lo) * 0.02, 200);
   const scale = timeScale(lo, hi, LABEL_W, WIDTH - RIGHT, declaredMs);
 
-  const markers = markerLines(t, rtoMs, declaredMs);
-  const labelRows = placeLabels(markers.map((m) => ({ x: scale.x(m.ms), width: m.label.length * 6.4 + 14 })));
+  const markers = markerLines(t, rtoOnAxis ? rtoMs : undefined, declaredMs);
+  if (!rtoOnAxis && rtoMs !== undefined) {
+    const label = `RTO objective ${formatDuration(rtoMs)} (${tickLabel(declaredMs + rtoMs, declaredMs)}) →`;
+    markers.push({ ms: hi, label, cls: "rto offchart", offchart: true });
+  }
+  const labelX = (m: Marker) => (m.offchart ? WIDTH - 8 - (m.label.length * 6.4) / 2 : scale.x(m.ms));
+  const labelRows = placeLabels(markers.map((m) => ({ x: labelX(m), width: m.label.length * 6.4 + 14 })));
   const top = 18 + (Math.max(0, ...labelRows) + 1) * LABEL_ROW_H;
   const chartBottom = top + steps.length * ROW_H + 6;
   const height = chartBottom + 40;
@@ -70,13 +79,14 @@ export function renderStepChartSvg(t: Timeline, time: TimeDisplay): string {
     const x = scale.x(m.ms).toFixed(1);
     const ly = 14 + (labelRows[i] ?? 0) * LABEL_ROW_H;
     out.push(`<g class="marker ${m.cls}">`);
-    out.push(`<line x1="${x}" x2="${x}" y1="${ly + 3}" y2="${chartBottom}"/>`);
+    if (!m.offchart) out.push(`<line x1="${x}" x2="${x}" y1="${ly + 3}" y2="${chartBottom}"/>`);
     const half = (m.label.length * 6.4) / 2;
-    const tx = Math.min(Math.max(scale.x(m.ms), LABEL_W + half), WIDTH - half - 4).toFixed(1);
+    const tx = Math.min(Math.max(labelX(m), LABEL_W + half), WIDTH - half - 4).toFixed(1);
     out.push(`<text x="${tx}" y="${ly}" text-anchor="middle">${esc(m.label)}</text>`);
-    out.push(
-      `<title>${esc(`${m.label} at ${time.wall(new Date(m.ms).toISOString())} ${time.zone}`)}</title></g>`,
-    );
+    const when = m.offchart
+      ? "beyond the end of this execution"
+      : `at ${time.wall(new Date(m.ms).toISOString())} ${time.zone}`;
+    out.push(`<title>${esc(`${m.label} ${when}`)}</title></g>`);
   });
   if (all.length > steps.length) {
     out.push(
@@ -92,6 +102,8 @@ interface Marker {
   ms: number;
   label: string;
   cls: string;
+  /** Beyond the axis: a label at the right edge, no line. */
+  offchart?: boolean;
 }
 
 function markerLines(t: Timeline, rtoMs: number | undefined, declaredMs: number): Marker[] {
@@ -213,8 +225,16 @@ function stepRow(
   const tip = `${s.id} (${s.type}): ${s.status}, ${dur}${s.attempts > 1 ? `, ${s.attempts} attempts` : ""}${s.alreadyInPlace ? ", already in place, not run" : ""}`;
   const out = [
     rowLabel(s, y),
-    `<rect class="bar ${status}${s.gate ? " gate" : ""}" data-step="${esc(s.id)}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${BAR_H}" rx="3"><title>${esc(tip)}</title></rect>`,
+    `<rect class="bar ${status}${s.type === "approval" ? " gate" : ""}" data-step="${esc(s.id)}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${BAR_H}" rx="3"><title>${esc(tip)}</title></rect>`,
   ];
+  const approvedAt = s.approvals.at(-1)?.at ?? s.declined?.at;
+  if (s.gate && s.type !== "approval" && approvedAt !== undefined) {
+    // A gated step: the part spent waiting for a person, over the bar.
+    const gw = Math.max(x(Date.parse(approvedAt)) - x0, 2);
+    out.push(
+      `<rect class="gate-wait" x="${x0.toFixed(1)}" y="${y + 4}" width="${Math.min(gw, w).toFixed(1)}" height="${BAR_H}" rx="3"><title>${esc(`waiting for approval until ${approvedAt}`)}</title></rect>`,
+    );
+  }
   for (const e of retryFailures) {
     const fx = x(Date.parse(e.at)).toFixed(1);
     out.push(
