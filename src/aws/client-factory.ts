@@ -60,6 +60,8 @@ export function createClientFactory(
                   requestHandler: {
                     requestTimeout: o.requestTimeoutMs,
                     connectionTimeout: o.requestTimeoutMs,
+                    // Without this the SDK only warns when a blackholed endpoint never answers.
+                    throwOnRequestTimeout: true,
                   },
                 }
               : {}),

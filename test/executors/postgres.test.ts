@@ -54,7 +54,7 @@ describe("postgres executors on a real primary/standby pair", () => {
     await writer.connect();
     await expect(writer.query("CREATE TABLE fenced_write (i int)")).rejects.toThrow(/read-only/);
     await writer.end();
-    await new Promise((r) => setTimeout(r, 300)); // the last heartbeats replicate
+    await pair.waitForReplication(); // the last heartbeats written before the fence reach B
     const promote = postgresPromote.params.parse({ connection: url("B") });
     expect((await postgresPromote.check!(promote, env.ctx))?.inPlace).toBe(false);
     const out = await postgresPromote.run(promote, env.ctx);
