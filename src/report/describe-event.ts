@@ -10,6 +10,8 @@ import type { EntryKind, Severity, TimelineEntry } from "./timeline-model.js";
 export class EventDescriber {
   /** Highest attempt seen per step: an intent at or below it was re-issued after a resume. */
   private readonly highestAttempt = new Map<string, number>();
+  /** Steps whose last attempt failed with a retry scheduled: their next intent is a retry. */
+  private readonly retryScheduled = new Set<string>();
 
   constructor(
     private readonly plan: ReadonlyMap<string, PlannedStep>,
@@ -112,6 +114,7 @@ export class EventDescriber {
       case "step.failed": {
         const d = e.data;
         if (d.willRetry) {
+          if (e.stepId !== undefined) this.retryScheduled.add(e.stepId);
           const wait = d.retryInMs !== undefined ? `; retry in ${formatDuration(d.retryInMs)}` : "";
           return line(
             "retry",
@@ -168,8 +171,10 @@ export class EventDescriber {
     const highest = this.highestAttempt.get(stepId) ?? 0;
     const again = attempt <= highest;
     if (!again) this.highestAttempt.set(stepId, attempt);
+    const retry = this.retryScheduled.delete(stepId);
     if (again) return line("step", "warn", `${p}Attempt ${attempt} issued again after resume (${type})`);
-    if (attempt > 1) return line("retry", "warn", `${p}Retry: attempt ${attempt} started`);
+    if (attempt > 1 && retry) return line("retry", "warn", `${p}Retry: attempt ${attempt} started`);
+    if (attempt > 1) return line("step", "info", `${p}Attempt ${attempt} started (${type})`);
     return line("step", "info", `${p}Started (${type})`);
   }
 }

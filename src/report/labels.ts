@@ -36,7 +36,7 @@ export function stepNotes(s: StepSpan): string {
   if (s.milestone) notes.push(`milestone ${s.milestone}`);
   if (s.alreadyInPlace) notes.push("already in place, not run");
   if (s.assumedBy) notes.push(`marked done by ${s.assumedBy} (--assume-done)`);
-  if (s.attempts > 1) notes.push(`${s.attempts - 1} ${s.attempts === 2 ? "retry" : "retries"}`);
+  if (s.attempts > 1 && !s.parallel) notes.push(`${s.attempts} attempts`);
   for (const a of s.approvals) notes.push(`approved by ${a.by} (${a.via})`);
   if (s.declined)
     notes.push(`declined by ${s.declined.by}${s.declined.reason ? `: ${s.declined.reason}` : ""}`);

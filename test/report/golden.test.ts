@@ -1,11 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { verifyEvents } from "../../src/journal/journal.js";
 import { renderTimelineJson } from "../../src/report/json-timeline.js";
 import { renderTimelineMarkdown } from "../../src/report/markdown-timeline.js";
 import { parseJournalLinear } from "../../src/report/read-journal.js";
 import { SCENARIOS } from "../fixtures/journal-scenarios.js";
-import { fixtureText, fixtureTimeline, GOLDEN } from "./helpers.js";
+import { FIXTURES, fixtureText, fixtureTimeline, GOLDEN } from "./helpers.js";
 
 /**
  * Golden files: the Markdown and JSON timelines of each recorded journal. A change in
@@ -22,6 +22,27 @@ function golden(file: string, actual: string): void {
     throw new Error(`golden file ${file} is missing: run with UPDATE_GOLDEN=1 to create it`);
   expect(actual).toBe(readFileSync(url, "utf8"));
 }
+
+/** Journals recorded from real engine runs (the failover-toy runbook), not generated. */
+const ENGINE_RECORDED = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith(".jsonl"))
+  .map((f) => f.replace(/\.jsonl$/, ""))
+  .filter((name) => !(name in SCENARIOS));
+
+describe.each(ENGINE_RECORDED)("journal recorded from the engine: %s", (name) => {
+  it("has an intact hash chain", () => {
+    expect(verifyEvents(parseJournalLinear(fixtureText(name)).events).ok).toBe(true);
+  });
+
+  it("renders the golden Markdown and JSON", () => {
+    golden(`${name}.md.snap`, renderTimelineMarkdown(fixtureTimeline(name)));
+    golden(`${name}.json.snap`, renderTimelineJson(fixtureTimeline(name)));
+  });
+});
+
+it("the engine-recorded journals are there", () => {
+  expect(ENGINE_RECORDED).toEqual(["engine-toy-completed", "engine-toy-declined-after-pauses"]);
+});
 
 describe.each(Object.keys(SCENARIOS))("recorded journal %s", (name) => {
   it("is what the scenario generator writes, with an intact hash chain", () => {
