@@ -72,8 +72,9 @@ describe("CLI exit codes and messages", () => {
     });
     await until(() => stderr.includes("waiting at gate go"), 10_000, "the engine to wait for bob");
     const id = onlyExecutionId(cwd);
-    const asked = Date.now();
     expect((await runCli(["approve", id], cwd, { RUNBOOK_OPERATOR: "bob" })).code).toBe(0);
+    // From the moment bob's approval is in the inbox (the approve command has returned):
+    const asked = Date.now();
     const code = await new Promise((r) => child.on("close", r));
     expect(code).toBe(0);
     const approvedAt = journalLines(cwd, id).find((e) => e.type === "gate.approved" && JSON.stringify(e).includes("bob")) as unknown as { ts: string };
