@@ -19,6 +19,8 @@ export function settle(outcome: ExecutionOutcome, io: CommandIO, quiet: boolean)
   if (outcome.status === "paused") {
     const p = s.pausedAt!;
     if (p.reason === "approval") throw new ApprovalNeededError(id, p.stepId, p.message);
+    if (p.reason === "stopped")
+      throw new ExecutionFailedError(id, p.stepId, p.message, `Continue with: runbook resume ${id}`);
     throw new ExecutionFailedError(
       id,
       p.stepId,

@@ -21,14 +21,17 @@ export async function guardAccount(
 ): Promise<string | undefined> {
   const lists = [allowed.runbook, allowed.environment].filter((l): l is string[] => Boolean(l?.length));
   if (lists.length === 0) return undefined;
-  const usesAws = [...executorSteps(runbook.steps), ...runbook.onAbort].some((s) => registry.get(s.type)?.aws);
+  const usesAws = [...executorSteps(runbook.steps), ...runbook.onAbort].some(
+    (s) => registry.get(s.type)?.aws,
+  );
   const probesAws = runbook.abort.some((a) => registry.get(a.probe.type)?.aws);
   if (!usesAws && !probesAws) return undefined;
   const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
   const sts = await aws.client("sts", region);
   let account: string | undefined;
   try {
-    account = (await sts.send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(10_000) })).Account;
+    account = (await sts.send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(10_000) }))
+      .Account;
   } catch (err) {
     throw new AccountGuardError(
       `cannot tell which AWS account these credentials belong to (STS GetCallerIdentity: ${(err as Error).message}); nothing was touched`,

@@ -47,6 +47,8 @@ export interface EngineOptions {
   clock?: () => Date;
   random?: () => number;
   approvalPollMs?: number;
+  /** Stop at the next safe point (between steps), leaving a resumable execution. */
+  stop?: AbortSignal;
 }
 
 export interface ExecutionOutcome {
@@ -215,6 +217,7 @@ async function drive(
     executionDir: executionDir(o.home, executionId),
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     ...(o.rerun ? { rerun: o.rerun } : {}),
+    ...(o.stop ? { stop: o.stop } : {}),
   });
   const gates = new GateKeeper({
     operator: o.operator,

@@ -5,7 +5,7 @@ import { classifyError } from "../executor.js";
 import { renderTemplate } from "../language/expressions.js";
 import { GateDeclinedError } from "./approvals.js";
 import type { Runtime } from "./runtime.js";
-import { InDoubtError, runStep, type StepOutcome } from "./step-runner.js";
+import { InDoubtError, runStep, type StepOutcome, StoppedError } from "./step-runner.js";
 
 /**
  * Binds the compiled machine's names to this runtime: guards read the live fold of the
@@ -74,6 +74,7 @@ export function createRunbookMachine(rt: Runtime) {
       step: fromPromise<StepOutcome, P>(({ input, signal }) => runStep(rt, input.stepId, signal)),
       gate: fromPromise<unknown, P>(async ({ input, signal }) => {
         const approval = rt.stepsById.get(input.stepId)?.approval;
+        if (rt.deps.stop?.aborted) throw new StoppedError(input.stepId);
         if (!approval || !rt.gates) return;
         const prompt = String(renderTemplate(approval.prompt, rt.scope()));
         await rt.gates.await(input.stepId, { ...approval, prompt }, signal);
@@ -96,7 +97,9 @@ export function createRunbookMachine(rt: Runtime) {
       },
       isDeclined: ({ event }: { event: Ev }) => event?.error instanceof GateDeclinedError,
       isPause: ({ event }: { event: Ev }) =>
-        event?.error instanceof ApprovalNeededError || event?.error instanceof InDoubtError,
+        event?.error instanceof ApprovalNeededError ||
+        event?.error instanceof InDoubtError ||
+        event?.error instanceof StoppedError,
     },
     actions: {
       beginAttempt: (_, { stepId }: P) => {
@@ -165,7 +168,9 @@ export function createRunbookMachine(rt: Runtime) {
         interruptOpenIntents(rt, `interrupted: gate "${stepId}" declined`);
       },
       recordPause: ({ event }: { event: Ev }, { stepId }: P) => {
-        const reason = event?.error instanceof InDoubtError ? "in-doubt" : "approval";
+        const error = event?.error;
+        const reason =
+          error instanceof InDoubtError ? "in-doubt" : error instanceof StoppedError ? "stopped" : "approval";
         rt.record("execution.paused", {
           reason,
           stepId,

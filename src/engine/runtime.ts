@@ -47,6 +47,8 @@ export class Runtime {
       executionDir: string;
       onEvent?: (e: AnyJournalEvent) => void;
       rerun?: string[];
+      /** Stop at the next safe point: before the next step starts. */
+      stop?: AbortSignal;
     },
     public gates?: GateKeeper,
     public watcher?: AbortWatcher,

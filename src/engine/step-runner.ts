@@ -29,7 +29,16 @@ export class InDoubtError extends Error {
   }
 }
 
+/** The engine was asked to stop at the next safe point (between steps); resume continues. */
+export class StoppedError extends Error {
+  constructor(readonly stepId: string) {
+    super(`stopped before step "${stepId}" as asked; continue with runbook resume`);
+    this.name = "StoppedError";
+  }
+}
+
 export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal): Promise<StepOutcome> {
+  if (rt.deps.stop?.aborted) throw new StoppedError(stepId);
   const step = rt.executorStep(stepId);
   const executor = rt.deps.registry.get(step.type)!;
   const started = performance.now();

@@ -73,7 +73,7 @@ export interface EventData {
   };
   "abort.fired": { criterion: string; reason: string; duringStep?: string };
   /** Waiting for a person: approvals, or a decision about a step a crash left in doubt. */
-  "execution.paused": { reason: "approval" | "in-doubt"; stepId: string; message: string };
+  "execution.paused": { reason: "approval" | "in-doubt" | "stopped"; stepId: string; message: string };
   "execution.completed": Record<string, never>;
   "execution.failed": { stepId?: string; message: string };
   "execution.aborted": { reason: string; criterion?: string; declinedGate?: string };

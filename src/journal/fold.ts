@@ -58,7 +58,7 @@ export interface ExecutionState {
   status: ExecutionStatus;
   failure?: { stepId?: string; message: string };
   abort?: { reason: string; criterion?: string; declinedGate?: string; at: string; duringStep?: string };
-  pausedAt?: { stepId: string; at: string; reason: "approval" | "in-doubt"; message: string };
+  pausedAt?: { stepId: string; at: string; reason: "approval" | "in-doubt" | "stopped"; message: string };
   steps: Map<string, StepState>;
   milestones: Record<string, string>;
   measures: Record<string, { value: number; unit: string }>;

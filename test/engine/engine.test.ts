@@ -257,3 +257,28 @@ steps:
     expect(text).toContain("***");
   });
 });
+
+describe("engine: stopping at a safe point", () => {
+  it("stops before the next step when asked, and resume finishes the rest", async () => {
+    const { resumeExecution } = await import("../../src/engine/engine.js");
+    const stop = new AbortController();
+    const t = setup(`${header("stoppable")}
+steps:
+  - { id: one, type: test.effect, with: { name: one, delayMs: 100 } }
+  - { id: two, type: test.effect, with: { name: two } }
+`);
+    setTimeout(() => stop.abort(), 30);
+    const out = await startExecutionWith(t, stop.signal);
+    expect(out.status).toBe("paused");
+    expect(out.state.pausedAt).toMatchObject({ stepId: "two", reason: "stopped" });
+    expect(t.world.effects).toEqual(["one"]);
+    const resumed = await resumeExecution(out.executionId, {}, t.options);
+    expect(resumed.status).toBe("completed");
+    expect(t.world.effects).toEqual(["one", "two"]);
+  });
+});
+
+async function startExecutionWith(t: ReturnType<typeof setup>, stop: AbortSignal) {
+  const { startExecution } = await import("../../src/engine/engine.js");
+  return startExecution(t.runbook, { inputs: {} }, { ...t.options, stop });
+}
