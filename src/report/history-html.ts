@@ -14,6 +14,7 @@ svg .point.regression { fill: #cf222e; }
 svg .legend-dot { fill: #0969da; } svg .legend-dot.drill { fill: #8250df; } svg .legend-dot.regression { fill: #cf222e; }
 svg .trend-legend text { font-size: 11px; fill: #656d76; }
 tr.regressed td { background: #fff5f5; }
+.chart + .chart { margin-top: 10px; }
 `;
 
 /** `runbook history --format html`: one self-contained page, a trend chart per runbook. */
@@ -58,7 +59,8 @@ function section(rb: RunbookHistory): string {
   return `<h2>${esc(rb.runbook)}</h2>
 <p class="sub">${s.executions} executions (${s.drills} drills), ${s.completed} completed · median RTO ${durationOrDash(s.medianRtoMs)} · last ${durationOrDash(s.lastRtoMs)}</p>
 ${regressions}
-<div class="chart">${renderTrendChartSvg(rb)}</div>
+<div class="chart">${renderTrendChartSvg(rb, "rto")}</div>
+<div class="chart">${renderTrendChartSvg(rb, "rpo")}</div>
 <table class="runs"><thead><tr><th>Started (UTC)</th><th>Execution</th><th>Mode</th><th>Env</th><th>Outcome</th><th class="num">RTO</th><th class="num">Target</th><th>RTO</th><th class="num">RPO</th><th class="num">Target</th><th>RPO</th><th class="num">Baseline</th><th>Flags</th></tr></thead><tbody>
 ${rb.runs.map(row).join("\n")}
 </tbody></table>`;

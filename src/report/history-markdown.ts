@@ -50,8 +50,10 @@ function runbookSection(rb: RunbookHistory): string[] {
     ...rb.runs.map(runRow),
     "",
   );
-  const chart = trendChart(rb);
-  if (chart) out.push("```mermaid", chart, "```", "");
+  for (const metric of ["rto", "rpo"] as const) {
+    const chart = trendChart(rb, metric);
+    if (chart) out.push("```mermaid", chart, "```", "");
+  }
   return out;
 }
 
@@ -69,24 +71,31 @@ function runRow(r: HistoryRun): string {
   return `| ${r.startedAt.slice(0, 16).replace("T", " ")} | \`${r.executionId}\` | ${r.mode} | ${mdCell(r.environment)} | ${r.outcome} | ${durationOrDash(r.rto.actualMs)} | ${durationOrDash(r.rto.objectiveMs)} | ${verdictLabel(r.rto.verdict)} | ${durationOrDash(r.rpo.actualMs)} | ${durationOrDash(r.rpo.objectiveMs)} | ${verdictLabel(r.rpo.verdict)} | ${durationOrDash(r.baselineRtoMs)} | ${flags.length ? `**${flags.join(", ")}**` : ""} |`;
 }
 
-/** Mermaid `xychart-beta`: achieved RTO per run (bars) against the objective (line), in seconds. */
-export function trendChart(rb: RunbookHistory): string | undefined {
-  const measured = rb.runs.filter((r) => r.rto.actualMs !== undefined);
+/** Mermaid `xychart-beta`: RTO achieved (or RPO observed) per run as bars against the objective (line), in seconds. */
+export function trendChart(rb: RunbookHistory, metric: "rto" | "rpo" = "rto"): string | undefined {
+  const measured = rb.runs.filter((r) => r[metric].actualMs !== undefined);
   if (measured.length === 0) return undefined;
   const secs = (ms: number) => Math.round(ms / 100) / 10;
-  const achieved = measured.map((r) => secs(r.rto.actualMs ?? 0));
-  const objectives = measured.map((r) =>
-    r.rto.objectiveMs !== undefined ? secs(r.rto.objectiveMs) : undefined,
-  );
-  const max = Math.max(...achieved, ...objectives.map((o) => o ?? 0));
+  const actual = measured.map((r) => secs(r[metric].actualMs ?? 0));
+  const objectives = measured.map((r) => {
+    const o = r[metric].objectiveMs;
+    return o !== undefined ? secs(o) : undefined;
+  });
+  const max = Math.max(...actual, ...objectives.map((o) => o ?? 0));
   const labels = measured.map((r) => `"${r.startedAt.slice(5, 10)} ${r.mode}"`);
+  const what = metric === "rto" ? "RTO achieved" : "RPO observed";
   const lines = [
     "xychart-beta",
-    `    title "${rb.runbook.replace(/"/g, "'")}: RTO achieved vs objective (s)"`,
+    `    title "${rb.runbook.replace(/"/g, "'")}: ${what} vs objective (s)"`,
     `    x-axis [${labels.join(", ")}]`,
-    `    y-axis "seconds" 0 --> ${Math.ceil((max * 1.1) / 10) * 10}`,
-    `    bar [${achieved.join(", ")}]`,
+    `    y-axis "seconds" 0 --> ${niceTop(max * 1.1)}`,
+    `    bar [${actual.join(", ")}]`,
   ];
   if (objectives.every((o) => o !== undefined)) lines.push(`    line [${objectives.join(", ")}]`);
   return lines.join("\n");
+}
+
+function niceTop(seconds: number): number {
+  const step = seconds <= 10 ? 1 : 10;
+  return Math.max(step, Math.ceil(seconds / step) * step);
 }

@@ -1,5 +1,5 @@
 import { formatDuration } from "../language/duration.js";
-import type { RunbookHistory } from "./history-model.js";
+import type { HistoryRun, RunbookHistory } from "./history-model.js";
 import { esc } from "./html-escape.js";
 
 const W = 1120;
@@ -9,20 +9,33 @@ const R = 50;
 const T = 20;
 const B = 60;
 
+export type TrendMetric = "rto" | "rpo";
+
+const NAMES: Record<TrendMetric, string> = { rto: "RTO achieved", rpo: "RPO observed" };
+
+/** Regressions that concern this metric: an RPO miss does not colour the RTO chart. */
+function regressed(r: HistoryRun, metric: TrendMetric): boolean {
+  return r.regressions.some((g) => g.kind.startsWith(metric));
+}
+
 /**
- * Achieved RTO per execution as inline SVG: one `circle.point` per measured run (red when
- * a regression), the achieved line, and the objective as a red dashed step line.
+ * RTO achieved (or RPO observed) per execution as inline SVG: one `circle.point` per
+ * measured run (red when it regressed on this metric), the line through them, and the
+ * objective as a red dashed line.
  */
-export function renderTrendChartSvg(rb: RunbookHistory): string {
-  const runs = rb.runs.filter((r) => r.rto.actualMs !== undefined);
-  if (runs.length === 0)
-    return `<p class="sub">No execution of ${esc(rb.runbook)} has a measured RTO yet.</p>`;
-  const values = runs.flatMap((r) => [r.rto.actualMs ?? 0, r.rto.objectiveMs ?? 0, r.baselineRtoMs ?? 0]);
+export function renderTrendChartSvg(rb: RunbookHistory, metric: TrendMetric = "rto"): string {
+  const name = NAMES[metric];
+  const runs = rb.runs.filter((r) => r[metric].actualMs !== undefined);
+  if (runs.length === 0) {
+    return `<p class="sub">No execution of ${esc(rb.runbook)} has a measured ${metric.toUpperCase()} yet.</p>`;
+  }
+  const baseline = (r: HistoryRun) => (metric === "rto" ? (r.baselineRtoMs ?? 0) : 0);
+  const values = runs.flatMap((r) => [r[metric].actualMs ?? 0, r[metric].objectiveMs ?? 0, baseline(r)]);
   const { maxMs, stepMs } = niceAxis(Math.max(...values) * 1.1);
   const x = (i: number) => (runs.length === 1 ? (L + W - R) / 2 : L + (i / (runs.length - 1)) * (W - L - R));
   const y = (ms: number) => T + (1 - ms / maxMs) * (H - T - B);
   const out: string[] = [
-    `<svg class="trend-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="RTO achieved per execution of ${esc(rb.runbook)}">`,
+    `<svg class="trend-chart ${metric}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${name} per execution of ${esc(rb.runbook)}">`,
   ];
   for (let ms = 0; ms <= maxMs; ms += stepMs) {
     out.push(
@@ -33,23 +46,25 @@ export function renderTrendChartSvg(rb: RunbookHistory): string {
     );
   }
   const objective = runs.map((r, i) =>
-    r.rto.objectiveMs !== undefined ? `${x(i).toFixed(1)},${y(r.rto.objectiveMs).toFixed(1)}` : "",
+    r[metric].objectiveMs !== undefined
+      ? `${x(i).toFixed(1)},${y(r[metric].objectiveMs ?? 0).toFixed(1)}`
+      : "",
   );
   if (objective.every(Boolean)) {
     out.push(`<polyline class="objective" points="${objective.join(" ")}"/>`);
-    const last = runs[runs.length - 1]?.rto.objectiveMs ?? 0;
+    const last = runs[runs.length - 1]?.[metric].objectiveMs ?? 0;
     out.push(
-      `<text class="objective-label" x="${L + 6}" y="${(y(runs[0]?.rto.objectiveMs ?? last) - 6).toFixed(1)}">RTO objective ${formatDuration(last)}</text>`,
+      `<text class="objective-label" x="${L + 6}" y="${(y(runs[0]?.[metric].objectiveMs ?? last) - 6).toFixed(1)}">${metric.toUpperCase()} objective ${formatDuration(last)}</text>`,
     );
   }
   out.push(
-    `<polyline class="achieved" points="${runs.map((r, i) => `${x(i).toFixed(1)},${y(r.rto.actualMs ?? 0).toFixed(1)}`).join(" ")}"/>`,
+    `<polyline class="achieved" points="${runs.map((r, i) => `${x(i).toFixed(1)},${y(r[metric].actualMs ?? 0).toFixed(1)}`).join(" ")}"/>`,
   );
   runs.forEach((r, i) => {
-    const cls = r.regressions.length > 0 ? "point regression" : "point";
-    const tip = `${r.executionId} (${r.mode}, ${r.environment}): RTO ${formatDuration(r.rto.actualMs ?? 0)}${r.regressions.map((g) => `; ${g.message}`).join("")}`;
+    const cls = regressed(r, metric) ? "point regression" : "point";
+    const tip = `${r.executionId} (${r.mode}, ${r.environment}): ${metric.toUpperCase()} ${formatDuration(r[metric].actualMs ?? 0)}${r.regressions.map((g) => `; ${g.message}`).join("")}`;
     out.push(
-      `<circle class="${cls}${r.mode === "drill" ? " drill" : ""}" data-execution="${esc(r.executionId)}" cx="${x(i).toFixed(1)}" cy="${y(r.rto.actualMs ?? 0).toFixed(1)}" r="5"><title>${esc(tip)}</title></circle>`,
+      `<circle class="${cls}${r.mode === "drill" ? " drill" : ""}" data-execution="${esc(r.executionId)}" cx="${x(i).toFixed(1)}" cy="${y(r[metric].actualMs ?? 0).toFixed(1)}" r="5"><title>${esc(tip)}</title></circle>`,
     );
     out.push(
       `<text class="tick" x="${x(i).toFixed(1)}" y="${H - B + 18}" text-anchor="middle">${esc(r.startedAt.slice(5, 16).replace("T", " "))}</text>`,

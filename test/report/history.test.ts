@@ -75,7 +75,11 @@ describe("historyCommand", () => {
     expect(md).toContain("> **Regressions (4)**");
     expect(md).toContain(`\`${seriesId(5)}\`: RTO 2m55s is 43% worse than the median 2m02s`);
     expect(md).toContain(`\`${seriesId(8)}\`: RTO 5m40s exceeded the objective 5m00s`);
-    const chart = md.slice(md.indexOf("```mermaid"), md.lastIndexOf("```"));
+    const rpoChart = md.slice(md.lastIndexOf("```mermaid"), md.lastIndexOf("```"));
+    expect(rpoChart).toContain("RPO observed vs objective (s)");
+    expect(rpoChart).toContain("bar [0.8, 0.7, 0.9, 0.7, 0.8, 0.8, 0.6, 7.2, 1.1]");
+    expect(rpoChart).toContain("line [5, 5, 5, 5, 5, 5, 5, 5, 5]");
+    const chart = md.slice(md.indexOf("```mermaid"), md.indexOf("```", md.indexOf("```mermaid") + 3));
     expect(chart).toContain("xychart-beta");
     expect(chart).toMatch(/x-axis \["10-02 drill", .*"11-27 run"\]/);
     expect(chart).toContain("bar [122, 118, 130, 125, 121, 175, 128, 340]");
@@ -91,7 +95,8 @@ describe("historyCommand", () => {
     expect(json.runbooks[0].regressions).toHaveLength(4);
     const h = fakeIO(home);
     expect(await historyCommand(undefined, { format: "html" }, h.io)).toBe(0);
-    expect(h.stdout()).toContain('<svg class="trend-chart"');
+    expect(h.stdout()).toContain('<svg class="trend-chart rto"');
+    expect(h.stdout()).toContain('<svg class="trend-chart rpo"');
     expect(h.stdout().match(/class="point regression/g)).toHaveLength(3);
   });
 

@@ -107,12 +107,16 @@ describe("HTML timeline in headless Chromium", () => {
     const h = buildHistory(drillSeries().map((text) => buildTimeline(parseJournalLinear(text))));
     const { page, problems } = await open("history.html", renderHistoryHtml(h));
     const runs = h.runbooks[0]?.runs ?? [];
-    expect(await page.locator("svg.trend-chart circle.point").count()).toBe(
+    expect(await page.locator("svg.trend-chart.rto circle.point").count()).toBe(
       runs.filter((r) => r.rto.actualMs !== undefined).length,
     );
-    expect(await page.locator("svg.trend-chart circle.point.regression").count()).toBe(
-      runs.filter((r) => r.regressions.length > 0).length,
+    expect(await page.locator("svg.trend-chart.rto circle.point.regression").count()).toBe(
+      runs.filter((r) => r.regressions.some((g) => g.kind.startsWith("rto"))).length,
     );
+    expect(await page.locator("svg.trend-chart.rpo circle.point").count()).toBe(
+      runs.filter((r) => r.rpo.actualMs !== undefined).length,
+    );
+    expect(await page.locator("svg.trend-chart.rpo circle.point.regression").count()).toBe(1);
     await page.screenshot({ path: resolve(ARTIFACTS, "history.png"), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();
