@@ -16,6 +16,7 @@ export const arcGetRoutingControl = defineExecutor({
   }),
   aws: true,
   idempotent: true,
+  readOnly: true,
   describe: (p) =>
     `ARC GetRoutingControlState ${p.arns.map((a) => a.split("/").at(-1)).join(", ")}${p.expect ? ` expecting ${p.expect}` : ""}`,
   async run(p, ctx) {

@@ -16,6 +16,7 @@ export const cloudwatchAlarm = defineExecutor({
   }),
   aws: true,
   idempotent: true,
+  readOnly: true,
   describe: (p) => `CloudWatch alarms ${p.alarmNames.join(", ")} in ${p.region} are ${p.expect ?? "OK"}`,
   async run(p, ctx) {
     const { DescribeAlarmsCommand } = await import("@aws-sdk/client-cloudwatch");

@@ -32,6 +32,7 @@ export const cloudwatchMetric = defineExecutor({
   params,
   aws: true,
   idempotent: true,
+  readOnly: true,
   describe: (p) =>
     `CloudWatch ${p.expression ? `${p.expression} over ` : ""}${p.namespace}/${p.metricName}${
       p.dimensions

@@ -25,6 +25,7 @@ export const httpCheck = defineExecutor({
   summary: "Probe an HTTP endpoint for a status and body (health checks, synthetic checks)",
   params,
   idempotent: true,
+  readOnly: true,
   describe: (p) =>
     `${p.method ?? "GET"} ${p.url} expecting ${[p.expectStatus ?? 200].flat().join("/")}${p.bodyContains ? ` and "${p.bodyContains}"` : ""}${(p.consecutive ?? 1) > 1 ? `, ${p.consecutive} times in a row` : ""}`,
   async run(p, ctx) {

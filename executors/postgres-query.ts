@@ -24,6 +24,7 @@ export const postgresQuery = defineExecutor({
       .optional(),
   }),
   idempotent: true,
+  readOnly: true,
   describe: (p) =>
     `SQL on ${redactUrl(p.connection)}: ${p.sql}${p.expect ? ` expecting ${JSON.stringify(p.expect)}` : ""}`,
   async run(p, ctx) {

@@ -16,6 +16,7 @@ export const secretsExists = defineExecutor({
   }),
   aws: true,
   idempotent: true,
+  readOnly: true,
   describe: (p) =>
     `Secrets Manager ${p.readable ? "GetSecretValue" : "DescribeSecret"} ${p.secretIds.join(", ")} in ${p.region}`,
   async run(p, ctx) {

@@ -95,6 +95,17 @@ program
   );
 
 program
+  .command("check")
+  .description("Would a failover work right now? Read-only checks only; exit 0 only when ready")
+  .argument("<runbook>", "a name in runbooks/ or a file path")
+  .option("-e, --env <name>", "environment: environments/<name>.yaml")
+  .option("-i, --input <name=value>", "set an input (repeatable)", collect, [])
+  .option("--watch <interval>", "check again every interval (e.g. 5m) until interrupted")
+  .option("--publish", "publish a FailoverReadiness metric (1/0) to CloudWatch each time")
+  .option("--json", "one JSON report per check")
+  .action(async (runbook: string, opts) => done(await (await import("./commands/check.js")).checkCommand(runbook, opts, io)));
+
+program
   .command("approve")
   .description("Approve (or decline) a gate of an execution, from any shell")
   .argument("<execution-id>")

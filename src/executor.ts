@@ -99,6 +99,8 @@ export interface ExecutorDefinition<S extends z.ZodType = z.ZodType> {
    * waits, probes). Otherwise resume needs `check` to decide.
    */
   idempotent?: boolean;
+  /** Only reads (a probe): `runbook check` may run it to judge readiness. */
+  readOnly?: boolean;
   /** Calls AWS: the account guard (`metadata.accounts`) runs before its first side effect. */
   aws?: boolean;
 }
