@@ -18,14 +18,15 @@ const ARTIFACTS = resolve("test-artifacts");
 
 let browser: Browser;
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
+/** Launches the system Chromium, or fails (never skips) saying how to install it. */
+async function launchChromium(executablePath: string): Promise<Browser> {
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (CI does the same)`,
+      `${executablePath} is missing: install it with \`apt-get install -y chromium\` (CI does the same)`,
     );
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
+  return chromium.launch({
+    executablePath,
     args: [
       "--headless",
       "--no-sandbox",
@@ -37,6 +38,10 @@ beforeAll(async () => {
       "--disable-sync",
     ],
   });
+}
+
+beforeAll(async () => {
+  browser = await launchChromium(CHROMIUM);
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 
@@ -62,6 +67,12 @@ async function open(file: string, html: string) {
 }
 
 describe("HTML timeline in headless Chromium", () => {
+  it("a missing browser is a failure with the install command, not a skip", async () => {
+    await expect(launchChromium("/nonexistent/chromium")).rejects.toThrow(
+      "/nonexistent/chromium is missing: install it with `apt-get install -y chromium`",
+    );
+  });
+
   it.each(["completed", "aborted", "resumed", "in-progress"])(
     "%s: no console errors, one bar per step, a screenshot",
     async (name) => {
