@@ -135,6 +135,19 @@ describe("historyCommand", () => {
     );
   });
 
+  it("a journal that is not an execution is listed as unreadable, not fatal", async () => {
+    const f = fakeIO(seriesHome({ "empty-1": "" }));
+    expect(await historyCommand(undefined, { format: "json" }, f.io)).toBe(0);
+    const json = JSON.parse(f.stdout());
+    expect(json.unreadable).toEqual([
+      { executionId: "empty-1", reason: "the journal has no readable execution.started event" },
+    ]);
+    expect(json.runbooks[0].runs).toHaveLength(9);
+    const md = fakeIO(seriesHome({ "empty-1": "" }));
+    await historyCommand(undefined, {}, md.io);
+    expect(md.stdout()).toContain("## Unreadable journals");
+  });
+
   it("an unknown runbook is a UsageError naming the runbooks that have executions", async () => {
     const f = fakeIO(seriesHome());
     const err = await historyCommand("nope", {}, f.io).catch((e: unknown) => e);
