@@ -10,6 +10,7 @@ import { renderTimelineMarkdown } from "../report/markdown-timeline.js";
 import { readJournalLinear } from "../report/read-journal.js";
 import { isValidTimeZone } from "../report/time-format.js";
 import type { Timeline } from "../report/timeline-model.js";
+import { verifyChain } from "../report/verify-chain.js";
 import { type CommandIO, writeLine } from "./io.js";
 
 export type ReportFormat = "md" | "html" | "json";
@@ -63,9 +64,14 @@ export async function timelineCommand(
     timeline = buildTimeline(read);
   } catch (err) {
     if (!(err instanceof NotAnExecutionJournalError)) throw err;
+    const path = journalPath(home, found.id);
+    if (verifyChain(read.events).ok) {
+      // Intact but empty: the engine died before its first line was durable.
+      throw new UsageError(`execution ${found.id} has no events yet: nothing to draw`, `Inspect ${path}`);
+    }
     throw new JournalTamperedError(
       `journal of ${found.id} has no readable execution.started event: it is damaged or not a runbook journal`,
-      `Inspect ${journalPath(home, found.id)}`,
+      `Inspect ${path}`,
     );
   }
   const render =

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { timelineCommand } from "../../src/commands/timeline.js";
-import { ExitCode, UsageError } from "../../src/errors.js";
+import { ExitCode, JournalTamperedError, UsageError } from "../../src/errors.js";
 import { buildTimeline } from "../../src/report/build-timeline.js";
 import { renderTimelineHtml } from "../../src/report/html-timeline.js";
 import { renderTimelineJson } from "../../src/report/json-timeline.js";
@@ -85,6 +85,15 @@ describe("timelineCommand", () => {
     expect((err as UsageError).exitCode).toBe(ExitCode.invalid);
     expect((err as UsageError).hint).toContain(ID);
     expect((err as UsageError).hint).toContain("runbook history");
+  });
+
+  it("an empty journal is a usage error; a journal whose first line is garbage is tampering (exit 6)", async () => {
+    const empty = fakeIO(homeWith({ "x-1": "" }));
+    await expect(timelineCommand("x-1", {}, empty.io)).rejects.toBeInstanceOf(UsageError);
+    const garbage = fakeIO(homeWith({ "x-2": tamper(fixtureText("completed"), '{"seq":1,', '{"seq":1;') }));
+    const err = await timelineCommand("x-2", {}, garbage.io).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JournalTamperedError);
+    expect((err as JournalTamperedError).exitCode).toBe(ExitCode.tampered);
   });
 
   it("refuses path tricks, unknown formats and unknown zones", async () => {
