@@ -44,6 +44,6 @@ export function settle(outcome: ExecutionOutcome, io: CommandIO, quiet: boolean)
     id,
     s.failure?.stepId,
     `failed ${id}: ${s.failure?.stepId ? `step ${s.failure.stepId}: ` : ""}${s.failure?.message ?? "failed"}`,
-    `Fix the cause, then: runbook resume ${id}   (engine log: .runbook/executions/${id}/engine.log)`,
+    `Fix the cause, then: runbook resume ${id}   (engine log: runbook status ${id}; executions/${id}/engine.log)`,
   );
 }

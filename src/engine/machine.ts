@@ -65,7 +65,9 @@ export function createRunbookMachine(rt: Runtime) {
 
   const milestoneFor = (stepId: string) => {
     const name = rt.stepsById.get(stepId)?.milestone;
-    if (name) rt.record("milestone", { name, at: rt.now().toISOString() }, stepId);
+    // The executor may have recorded it already, at the moment it observed it: keep that one.
+    if (name && !rt.live.milestones[name])
+      rt.record("milestone", { name, at: rt.now().toISOString() }, stepId);
   };
 
   const config = compile(rb);
