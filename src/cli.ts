@@ -225,6 +225,25 @@ sandbox
   .description("Back to the initial topology: faults lifted, routing controls reset, standby rebuilt")
   .action(async () => done(await (await import("./commands/sandbox.js")).sandboxReset(io)));
 
+program
+  .command("schedule")
+  .description("Drills on a schedule until SIGTERM; or --once a drill, --next times, --print platform timers")
+  .argument("<drills.yaml>", "a schedule file (kind: DrillSchedule)")
+  .option("--once <drill>", "run this drill now and exit with its verdict (0 pass, 1 fail or error)")
+  .option("--next", "print each drill's next fire time and exit")
+  .option("--from <iso>", "with --next: compute from this instant instead of now")
+  .addOption(
+    new Option("--print <platform>", "print the equivalent definitions").choices(["eventbridge", "systemd"]),
+  )
+  .addOption(
+    new Option("--target <kind>", "with --print eventbridge: what runs the drill").choices(["ecs", "ssm"]),
+  )
+  .option("--out <dir>", "with --print: write one file per definition into this folder")
+  .option("--json", "JSON lines instead of text")
+  .action(async (file: string, opts) =>
+    done(await (await import("./commands/schedule.js")).scheduleCommand(file, opts, io)),
+  );
+
 program.exitOverride();
 
 async function main(): Promise<number> {
