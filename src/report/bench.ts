@@ -9,14 +9,20 @@ import { renderTimelineMarkdown } from "./markdown-timeline.js";
 import { readJournalLinear } from "./read-journal.js";
 import { verifyChain } from "./verify-chain.js";
 
-const STEPS = 1000;
 const EVENTS = 100_000;
+/** Steps that fail and retry 48 times before succeeding: 98 events each. */
+const STORM_STEPS = 500;
+/** Steps that just run: intent and success. */
+const QUICK_STEPS = 20_000;
+const BLOCKS = 10;
 
 /**
  * Writes a 100,000-event journal the way `JournalWriter` would (same line shape and hash
  * chain; no fsync per line, to be quick) in a temp dir, then measures read + verify + fold
- * and timeline + Markdown render. 1,000 steps in ten parallel blocks, each with a storm of
- * retried attempts: the worst shape a real journal gets to this size with.
+ * (`readFoldMs`) and timeline model + Markdown render (`timelineMs`). Both shapes that make
+ * journals this big are in it: 500 steps in retry storms (49 attempts each, about half the
+ * events) and 20,000 quick steps, all in ten parallel blocks of 2,050 branches; the rest
+ * are measures.
  */
 export async function benchTimeline(): Promise<{ events: number; readFoldMs: number; timelineMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), "runbook-bench-"));
@@ -66,7 +72,8 @@ function syntheticJournal(): string {
     prev = hash;
   };
   const plan: PlannedStep[] = [];
-  for (let b = 0; b < 10; b++) {
+  const perBlock = (STORM_STEPS + QUICK_STEPS) / BLOCKS;
+  for (let b = 0; b < BLOCKS; b++) {
     plan.push({
       id: `block-${b}`,
       type: "parallel",
@@ -74,7 +81,7 @@ function syntheticJournal(): string {
       parallel: true,
       description: `Block ${b}`,
     });
-    for (let i = 0; i < STEPS / 10; i++) {
+    for (let i = 0; i < perBlock; i++) {
       const id = `step-${b}-${i}`;
       plan.push({ id, type: "http.probe", parent: `block-${b}`, phase: "main", description: `Probe ${id}` });
     }
@@ -97,31 +104,23 @@ function syntheticJournal(): string {
     runbookIr: {},
   });
   const leaves = plan.filter((p) => !p.parallel);
-  const perStep = Math.floor((EVENTS - 3) / leaves.length);
-  for (const step of leaves) {
+  const params = { url: "https://example.com/healthz" };
+  const error = { message: "GET https://example.com/healthz: 503", class: "retryable" as const };
+  leaves.forEach((step, i) => {
+    // Storm steps are spread over the blocks: every tenth-ish step of each block.
+    const failures = i % ((STORM_STEPS + QUICK_STEPS) / STORM_STEPS) === 0 ? 48 : 0;
     let attempt = 1;
-    // intent + failed per retried attempt, then intent + success.
-    for (let used = 0; used + 4 <= perStep; used += 2) {
+    for (; attempt <= failures; attempt++) {
       now += 7;
-      append(
-        "step.intent",
-        { attempt, type: step.type, params: { url: "https://example.com/healthz" } },
-        step.id,
-      );
+      append("step.intent", { attempt, type: step.type, params }, step.id);
       now += 20;
-      const error = { message: "GET https://example.com/healthz: 503", class: "retryable" as const };
       append("step.failed", { attempt, error, durationMs: 20, willRetry: true, retryInMs: 5 }, step.id);
-      attempt++;
     }
     now += 7;
-    append(
-      "step.intent",
-      { attempt, type: step.type, params: { url: "https://example.com/healthz" } },
-      step.id,
-    );
+    append("step.intent", { attempt, type: step.type, params }, step.id);
     now += 20;
     append("step.succeeded", { attempt, outputs: { status: 200 }, durationMs: 20 }, step.id);
-  }
+  });
   while (seq < EVENTS - 2) append("measure", { name: "probe_latency_ms", value: seq % 97, unit: "ms" });
   append("milestone", { name: "service_restored", at: new Date(now).toISOString() });
   append("execution.completed", {});

@@ -70,7 +70,9 @@ export function buildHistory(
   const byRunbook = new Map<string, Timeline[]>();
   for (const t of timelines) {
     const name = t.header.runbook.name;
-    byRunbook.set(name, [...(byRunbook.get(name) ?? []), t]);
+    const list = byRunbook.get(name);
+    if (list) list.push(t);
+    else byRunbook.set(name, [t]);
   }
   const runbooks = [...byRunbook.entries()]
     .sort(([a], [b]) => a.localeCompare(b))

@@ -67,7 +67,9 @@ export function renderStepChartSvg(t: Timeline, time: TimeDisplay): string {
   const retryFailures = new Map<string, TimelineEntry[]>();
   for (const e of t.entries) {
     if (e.stepId !== undefined && e.eventType === "step.failed" && e.kind === "retry") {
-      retryFailures.set(e.stepId, [...(retryFailures.get(e.stepId) ?? []), e]);
+      const list = retryFailures.get(e.stepId);
+      if (list) list.push(e);
+      else retryFailures.set(e.stepId, [e]);
     }
   }
   steps.forEach((s, i) => {

@@ -18,7 +18,10 @@ export function buildStepSpans(state: ExecutionState, unfinished: boolean): Step
   }
   const children = new Map<string, StepSpan[]>();
   for (const span of spans.values()) {
-    if (span.parent !== undefined) children.set(span.parent, [...(children.get(span.parent) ?? []), span]);
+    if (span.parent === undefined) continue;
+    const list = children.get(span.parent);
+    if (list) list.push(span);
+    else children.set(span.parent, [span]);
   }
   // Reverse plan order: a nested block is covered before the block that contains it.
   for (const span of [...spans.values()].reverse()) {
@@ -106,11 +109,18 @@ function coverChildren(block: StepSpan, children: StepSpan[]): void {
             ? "in doubt"
             : "not run";
   const done = block.status === "succeeded" || block.status === "failed" || block.status === "skipped";
-  if (done && ends.length > 0) block.endedAt = ends.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+  if (done && ends.length > 0) block.endedAt = ends.reduce(latest);
 }
 
+/** Journal instants are all `toISOString()` output: same length, so text order is time order. */
 function earliest(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
+  if (a.length === b.length && a.endsWith("Z") && b.endsWith("Z")) return a <= b ? a : b;
   return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+function latest(a: string, b: string): string {
+  if (a.length === b.length && a.endsWith("Z") && b.endsWith("Z")) return a >= b ? a : b;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
 }

@@ -42,6 +42,9 @@ const UTC_ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 function utcWall(iso: string): string {
   // Journal timestamps are already `toISOString()` output: no Date needed (100k rows).
+  if (iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */ && iso.charCodeAt(10) === 84 /* T */) {
+    return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  }
   if (UTC_ISO_MS.test(iso)) return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
