@@ -34,7 +34,14 @@ export function historyPath(home: string, scheduleName: string): string {
   return join(home, "schedule", `${scheduleName}.jsonl`);
 }
 
-export class ScheduleHistory {
+/** Where the scheduler writes its history; ScheduleHistory is the file, tests may keep it in memory. */
+export interface HistorySink {
+  readonly path: string;
+  append(record: HistoryRecord): Promise<void>;
+  flush(): Promise<void>;
+}
+
+export class ScheduleHistory implements HistorySink {
   private tail: Promise<void> = Promise.resolve();
 
   constructor(readonly path: string) {}

@@ -1,6 +1,6 @@
 import type { DrillRequest, DrillResult, DrillRunner } from "../drill/drill-types.js";
 import { type Clock, systemClock } from "./clock.js";
-import type { HistoryRecord, ScheduleHistory } from "./history.js";
+import type { HistoryRecord, HistorySink } from "./history.js";
 import { cronOf, type DrillSchedule, type ScheduledDrill } from "./schedule-file.js";
 
 /**
@@ -49,7 +49,7 @@ export interface SchedulerOptions {
   publish?: Publish;
   onEvent?: (event: SchedulerEvent) => void;
   /** Where fired/skipped/result records go; unset: nowhere. */
-  history?: ScheduleHistory;
+  history?: HistorySink;
 }
 
 export class Scheduler {
