@@ -12,7 +12,15 @@ import {
   supervisorPidPath,
 } from "../sandbox/endpoints.js";
 import { FAULTS, faultHelp, isFaultName } from "../sandbox/supervisor/fault-catalog.js";
+import { renderEndpoints, renderStatus, renderTrafficSummary } from "../sandbox/supervisor/render.js";
 import type { SandboxStatus } from "../sandbox/supervisor/status.js";
+import {
+  isProcessAlive,
+  leftoverPostmasters,
+  readSupervisorPid,
+  stopLeftoverPostmasters,
+  waitForExit,
+} from "../sandbox/supervisor/supervisor-process.js";
 import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 
@@ -56,7 +64,6 @@ const notRunning = () => new UsageError("the sandbox is not running", "Start it 
 async function requireSandbox(io: CommandIO): Promise<SandboxEndpoints> {
   const home = homeOf(io);
   const endpoints = await readSandboxEndpoints(home);
-  const { isProcessAlive, readSupervisorPid } = await import("../sandbox/supervisor/supervisor-process.js");
   if (!endpoints) {
     const pid = await readSupervisorPid(home);
     if (pid !== undefined && isProcessAlive(pid))
@@ -107,9 +114,6 @@ export async function sandboxUp(opts: UpOptions, io: CommandIO): Promise<number>
   const home = homeOf(io);
   const port = parsePort(opts.port);
   const ttlMs = parseDuration(opts.ttl ?? "1s", "--ttl");
-  const { isProcessAlive, stopLeftoverPostmasters, readSupervisorPid } = await import(
-    "../sandbox/supervisor/supervisor-process.js"
-  );
   const existing = await readSupervisorPid(home);
   if (existing !== undefined && isProcessAlive(existing)) {
     const endpoints = await readSandboxEndpoints(home);
@@ -224,7 +228,6 @@ async function runForeground(home: string, port: number, ttlMs: number, io: Comm
 }
 
 async function printEndpoints(endpoints: SandboxEndpoints, home: string, io: CommandIO): Promise<void> {
-  const { renderEndpoints } = await import("../sandbox/supervisor/render.js");
   for (const line of renderEndpoints(endpoints)) writeLine(io.stdout, line);
   writeLine(io.stdout, `endpoints: ${endpointsPath(home)}`);
 }
@@ -250,8 +253,6 @@ function tail(path: string, count: number): string {
 
 export async function sandboxDown(io: CommandIO): Promise<number> {
   const home = homeOf(io);
-  const { isProcessAlive, leftoverPostmasters, readSupervisorPid, stopLeftoverPostmasters, waitForExit } =
-    await import("../sandbox/supervisor/supervisor-process.js");
   const pid = await readSupervisorPid(home);
   const alive = pid !== undefined && isProcessAlive(pid);
   if (alive) {
@@ -292,7 +293,6 @@ export async function sandboxStatus(opts: { json?: boolean }, io: CommandIO): Pr
     writeLine(io.stdout, JSON.stringify(json, null, 2));
     return 0;
   }
-  const { renderStatus } = await import("../sandbox/supervisor/render.js");
   for (const line of renderStatus(json)) writeLine(io.stdout, line);
   return 0;
 }
@@ -382,7 +382,14 @@ export async function sandboxTraffic(opts: TrafficOptions, io: CommandIO): Promi
   const logPath = opts.log ? resolve(io.cwd, opts.log) : join(sandboxDir(home), `traffic-${stamp}.jsonl`);
   await rm(logPath, { force: true });
 
-  const { TrafficGenerator } = await import("../sandbox/traffic/traffic-generator.js");
+  // Everything the run needs is loaded before it starts: a long run must not depend on
+  // files (dist chunks) that a rebuild could replace meanwhile.
+  const [{ TrafficGenerator }, { readTrafficLog }, { analyzeTraffic }, { listCaseIds }] = await Promise.all([
+    import("../sandbox/traffic/traffic-generator.js"),
+    import("../sandbox/traffic/traffic-log.js"),
+    import("../sandbox/traffic/traffic-analysis.js"),
+    import("../sandbox/apps/case-store.js"),
+  ]);
   const generator = new TrafficGenerator({ targetUrl: endpoints.edge, logPath, ratePerSecond: rate });
   writeLine(
     io.stdout,
@@ -417,10 +424,6 @@ export async function sandboxTraffic(opts: TrafficOptions, io: CommandIO): Promi
   await generator.stop();
   if (io.isTTY) io.stdout.write("\n");
 
-  const { readTrafficLog } = await import("../sandbox/traffic/traffic-log.js");
-  const { analyzeTraffic } = await import("../sandbox/traffic/traffic-analysis.js");
-  const { listCaseIds } = await import("../sandbox/apps/case-store.js");
-  const { renderTrafficSummary } = await import("../sandbox/supervisor/render.js");
   const entries = await readTrafficLog(logPath);
   // The writes that count are those on the server that writes now (after a failover, the promoted one).
   let present = new Set<string>();
