@@ -1,5 +1,5 @@
 import { formatDuration } from "../language/duration.js";
-import type { ObjectiveResult, Outcome, Resume, SpanStatus, StepSpan, Verdict } from "./timeline-model.js";
+import type { ObjectiveResult, Outcome, Resume, StepSpan, Verdict } from "./timeline-model.js";
 
 /** Words and small formatting shared by the Markdown and HTML renderers, so both say the same. */
 
@@ -20,10 +20,6 @@ export function objectiveMargin(r: ObjectiveResult): string {
   if (r.actualMs === undefined || r.objectiveMs === undefined) return "";
   const diff = r.objectiveMs - r.actualMs;
   return diff >= 0 ? `${formatDuration(diff)} to spare` : `${formatDuration(-diff)} over`;
-}
-
-export function statusLabel(s: SpanStatus): string {
-  return s;
 }
 
 /** One short note per step: what an incident commander wants next to the bar. */
