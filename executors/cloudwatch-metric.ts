@@ -17,7 +17,7 @@ const params = z
     window: Duration.optional().describe(
       "How far back to look (default 5m); the latest datapoint is compared",
     ),
-    threshold: z.number(),
+    threshold: z.coerce.number().describe("A number (or a ${{ }} expression that gives one)"),
     comparison: Comparison.describe("The check passes when <latest value> <comparison> <threshold>"),
     missing: z.enum(["fail", "pass"]).optional().describe("When there is no datapoint (default fail)"),
   })

@@ -17,6 +17,7 @@ const io: CommandIO = {
   env: process.env,
   isTTY: Boolean(process.stdout.isTTY),
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+  ...(process.argv[1] ? { cliPath: process.argv[1] } : {}),
 };
 
 // The SDK's "newer SDKs will need Node 22" notice is for the project's maintainers, not
@@ -77,6 +78,7 @@ program
   .option("--approve", "approve every gate as yourself (recorded with your identity)")
   .option("--declared-at <iso>", "when the incident was declared (RTO clock start; default: now)")
   .option("--json", "one JSON event per line on stdout")
+  .addOption(new Option("--as-drill", "record the execution as a drill").hideHelp())
   .action(async (runbook: string, opts) =>
     done(await (await import("./commands/run.js")).runCommand(runbook, opts, io)),
   );
@@ -104,6 +106,20 @@ program
   .option("--publish", "publish a FailoverReadiness metric (1/0) to CloudWatch each time")
   .option("--json", "one JSON report per check")
   .action(async (runbook: string, opts) => done(await (await import("./commands/check.js")).checkCommand(runbook, opts, io)));
+
+program
+  .command("drill")
+  .description("Rehearse a runbook against non-prod, optionally under a game-day scenario, and judge it")
+  .argument("[runbook]", "a name in runbooks/ or a file path (none: list the scenarios)")
+  .option("-e, --env <name>", "environment (never a prod one): environments/<name>.yaml")
+  .option("-s, --scenario <name>", "faults from drills/scenarios/<name>.yaml, applied to the sandbox first")
+  .addOption(new Option("--expect <outcome>", "expected outcome (default: the scenario's)").choices(["completed", "aborted", "blocked"]))
+  .option("-i, --input <name=value>", "set an input (repeatable)", collect, [])
+  .option("--keep-sandbox", "leave a sandbox this drill started running")
+  .option("--json", "the result as JSON")
+  .action(async (runbook: string | undefined, opts) =>
+    done(await (await import("./commands/drill.js")).drillCommand(runbook, opts, io)),
+  );
 
 program
   .command("approve")

@@ -51,8 +51,10 @@ export function createClientFactory(
           const Ctor = mod[spec.client]!;
           return new Ctor({
             region,
-            // Retries are the runbook's business (retry: in the step), so the SDK tries once.
-            maxAttempts: options.maxAttempts ?? 1,
+            // The SDK's standard strategy absorbs a throttled or 5xx call with jittered backoff
+            // (a rejected call did not happen, so repeating it is safe); anything longer is the
+            // runbook's retry: policy. Per-endpoint ARC calls try once: the next endpoint is the retry.
+            maxAttempts: options.maxAttempts ?? (o.requestTimeoutMs ? 1 : 3),
             ...(endpoint ? { endpoint } : {}),
             ...(options.credentials ? { credentials: options.credentials } : {}),
             ...(o.requestTimeoutMs

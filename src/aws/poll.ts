@@ -5,6 +5,8 @@
  * promotion's completion should be seen within a second of AWS reporting it.
  */
 
+import { classifyError } from "../executor.js";
+
 export type PollState<T> =
   | { state: "SUCCESS"; value: T }
   | { state: "FAILURE"; reason: string }
@@ -24,7 +26,15 @@ export async function poll<T>(checkState: () => Promise<PollState<T>>, o: PollOp
   const min = o.minDelayMs ?? 250;
   const max = o.maxDelayMs ?? 1000;
   for (let attempt = 1; ; attempt++) {
-    const r = await checkState();
+    let r: PollState<T>;
+    try {
+      r = await checkState();
+    } catch (err) {
+      // Like the SDK waiters: a throttled or failed read while waiting is a reason to wait more,
+      // not to give up on an operation that is under way.
+      if (o.signal.aborted || classifyError(err).class !== "retryable") throw err;
+      r = { state: "RETRY", detail: `read failed (${classifyError(err).message}); waiting` };
+    }
     if (r.state === "SUCCESS") return r.value;
     if (r.state === "FAILURE") throw new PollFailedError(r.reason);
     o.onRetry?.(r.detail, attempt);

@@ -14,7 +14,7 @@ export interface LoadedExecution {
   tornTailBytes: number;
 }
 
-export function homeOf(io: CommandIO): string {
+export function homeOf(io: Pick<CommandIO, "cwd" | "env">): string {
   return runbookHome(io.env, io.cwd);
 }
 

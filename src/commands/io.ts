@@ -9,6 +9,8 @@ export interface CommandIO {
   isTTY: boolean;
   /** Colour allowed (a TTY and no NO_COLOR). */
   color: boolean;
+  /** This CLI's entry file, for commands that start helper processes of it (drills, the sandbox). */
+  cliPath?: string;
 }
 
 export function writeLine(stream: NodeJS.WritableStream, text = ""): void {

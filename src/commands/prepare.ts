@@ -20,13 +20,19 @@ export interface Prepared {
   operator: string;
 }
 
-export async function prepare(runbook: Runbook, envArg: string | undefined, io: CommandIO): Promise<Prepared> {
+export async function prepare(
+  runbook: Runbook,
+  envArg: string | undefined,
+  io: Pick<CommandIO, "cwd" | "env">,
+): Promise<Prepared> {
   const environment = envArg ? loadEnvironment(envArg, io.cwd, homeOf(io), io.env) : undefined;
   const missing = [...usedVars(runbook)].filter((v) => !Object.hasOwn(environment?.vars ?? {}, v));
   if (missing.length) {
     throw new UsageError(
       `runbook ${runbook.name} reads vars ${missing.join(", ")}, which ${environment ? `environment ${environment.name} does not define` : "come from an environment: pass --env <name>"}`,
-      environment ? `Add them under vars: in ${environment.file}` : "Environments live in environments/<name>.yaml",
+      environment
+        ? `Add them under vars: in ${environment.file}`
+        : "Environments live in environments/<name>.yaml",
     );
   }
   const aws = createClientFactory({
@@ -38,11 +44,17 @@ export async function prepare(runbook: Runbook, envArg: string | undefined, io: 
     await guardAccount(
       runbook,
       executors,
-      { ...(runbook.accounts ? { runbook: runbook.accounts } : {}), ...(environment?.accounts ? { environment: environment.accounts } : {}) },
+      {
+        ...(runbook.accounts ? { runbook: runbook.accounts } : {}),
+        ...(environment?.accounts ? { environment: environment.accounts } : {}),
+      },
       aws,
       region,
     );
-    const operator = await resolveIdentity(io.env, environment?.aws.credentials ? { aws, region } : undefined);
+    const operator = await resolveIdentity(
+      io.env,
+      environment?.aws.credentials ? { aws, region } : undefined,
+    );
     return { ...(environment ? { environment } : {}), aws, operator };
   } catch (err) {
     aws.destroy();
@@ -60,7 +72,8 @@ function usedVars(runbook: Runbook): Set<string> {
   const names = new Set<string>();
   for (const t of values.flatMap((v) => findTemplates(v))) {
     for (const part of parseTemplate(t.text)) {
-      if ("expr" in part) for (const ref of collectRefs(part.expr)) if (ref[0] === "vars" && ref[1]) names.add(ref[1]);
+      if ("expr" in part)
+        for (const ref of collectRefs(part.expr)) if (ref[0] === "vars" && ref[1]) names.add(ref[1]);
     }
   }
   return names;

@@ -14,6 +14,8 @@ export interface RunOptions {
   declaredAt?: string;
   json?: boolean;
   env?: string;
+  /** Recorded as a drill (used by `runbook drill` when it runs the engine in a process it may kill). */
+  asDrill?: boolean;
 }
 
 export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): Promise<number> {
@@ -30,13 +32,15 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
   try {
     const outcome = await startExecution(
       runbook,
-      { inputs, ...(declaredAt ? { declaredAt } : {}) },
+      { inputs, ...(declaredAt ? { declaredAt } : {}), ...(opts.asDrill ? { mode: "drill" as const } : {}) },
       {
         home: homeOf(io),
         workdir: io.cwd,
         env: io.env,
         aws,
-        ...(environment ? { environment: { name: environment.name, file: environment.file, vars: environment.vars } } : {}),
+        ...(environment
+          ? { environment: { name: environment.name, file: environment.file, vars: environment.vars } }
+          : {}),
         operator,
         autoApprove: Boolean(opts.approve),
         onEvent: out.onEvent,

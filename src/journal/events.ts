@@ -75,6 +75,13 @@ export interface EventData {
   /** Waiting for a person: approvals, or a decision about a step a crash left in doubt. */
   "execution.paused": { reason: "approval" | "in-doubt" | "stopped"; stepId: string; message: string };
   "execution.completed": Record<string, never>;
+  /** Appended by `runbook drill` after the execution ended: how the rehearsal was judged. */
+  "drill.verdict": {
+    scenario?: string;
+    expect: string;
+    verdict: "pass" | "fail";
+    expectations: { name: string; ok: boolean; detail: string }[];
+  };
   "execution.failed": { stepId?: string; message: string };
   "execution.aborted": { reason: string; criterion?: string; declinedGate?: string };
 }

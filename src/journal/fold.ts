@@ -64,6 +64,7 @@ export interface ExecutionState {
   measures: Record<string, { value: number; unit: string }>;
   resumes: { at: string; operator: string; pid: number }[];
   lockTakeovers: number;
+  drill?: EventData["drill.verdict"];
   runbookIr: unknown;
   lastSeq: number;
   lastHash: string;
@@ -205,6 +206,9 @@ export function applyEvent(
           at: e.ts,
           ...(e.data.duringStep ? { duringStep: e.data.duringStep } : {}),
         };
+        break;
+      case "drill.verdict":
+        s.drill = e.data;
         break;
       case "execution.paused":
         s.status = "paused";
