@@ -245,7 +245,16 @@ async function runScheduler(
     );
   }
   const Scheduler = await schedulerModule();
-  const runner = deps.runner ?? (await import("../schedule/default-runner.js")).defaultRunner;
+  const runner =
+    deps.runner ??
+    (await import("../schedule/default-runner.js")).defaultRunner({
+      cwd: io.cwd,
+      env: io.env,
+      // The drill runner starts the sandbox and crash scenarios as processes of this CLI.
+      cliPath: (io as CommandIO & { cliPath?: string }).cliPath ?? process.argv[1],
+      // Its progress goes to stderr: stdout is one line per scheduler event.
+      log: (line) => writeLine(io.stderr, line),
+    });
   let destroy = () => {};
   let publish: Publish | undefined;
   if (deps.publish !== undefined) publish = deps.publish ?? undefined;

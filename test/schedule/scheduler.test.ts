@@ -9,7 +9,7 @@ import {
   historyPath,
   ScheduleHistory,
 } from "../../src/schedule/history.js";
-import { drillMetrics } from "../../src/schedule/publish.js";
+import { cloudWatchPublisher, drillMetrics } from "../../src/schedule/publish.js";
 import { parseSchedule } from "../../src/schedule/schedule-file.js";
 import { Scheduler, type SchedulerEvent } from "../../src/schedule/scheduler.js";
 import { ManualClock, settle } from "./manual-clock.js";
@@ -385,5 +385,28 @@ describe("CloudWatch metrics of a drill result", () => {
     );
     expect(data.map((d) => [d.MetricName, d.Value])).toEqual([["DrillPassed", 0]]);
     expect(data[0]!.Dimensions?.[2]).toEqual({ Name: "Scenario", Value: "none" });
+  });
+
+  it("the publisher sends PutMetricData to the configured region and namespace through the client factory", async () => {
+    const sent: { service: string; region: string; input: unknown; command: string }[] = [];
+    const factory = {
+      client: async (service: string, region: string) => ({
+        send: async (command: { input: unknown; constructor: { name: string } }) => {
+          sent.push({ service, region, input: command.input, command: command.constructor.name });
+          return {};
+        },
+      }),
+    } as unknown as Parameters<typeof cloudWatchPublisher>[1];
+    const publish = cloudWatchPublisher({ region: "eu-west-1", namespace: "Runbook/Drills" }, factory);
+    await publish({ ...base, rtoMs: 60_000 }, drill);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      service: "cloudwatch",
+      region: "eu-west-1",
+      command: "PutMetricDataCommand",
+    });
+    const input = sent[0]!.input as { Namespace: string; MetricData: { MetricName: string }[] };
+    expect(input.Namespace).toBe("Runbook/Drills");
+    expect(input.MetricData.map((m) => m.MetricName)).toEqual(["DrillPassed", "DrillRtoAchieved"]);
   });
 });
