@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { executors } from "../../executors/index.js";
 import { prepare } from "../commands/prepare.js";
 import { type ExecutionOutcome, resumeExecution, startExecution } from "../engine/engine.js";
 import { loadEnvironment } from "../environment/environment.js";
