@@ -306,10 +306,16 @@ export class SandboxSupervisor {
         return writer;
       }
       case "replication-pause":
+        if (!pair.topology().some((m) => m.role === "standby" && !m.down && !m.replayPaused))
+          throw new FaultUsageError(
+            "there is no streaming standby to pause (after a failover: runbook sandbox reset)",
+          );
         await pair.pauseReplay();
         return undefined;
       case "arc-endpoints":
-        for (let i = 0; i < fault.count; i++) await emulator.arcEndpoint(i, fault.mode, fault.delayMs);
+        // Replaces any earlier arc-endpoints fault, so status says exactly what is in force.
+        for (let i = 0; i < emulator.arcClusterEndpoints.length; i++)
+          await emulator.arcEndpoint(i, i < fault.count ? fault.mode : "up", fault.delayMs);
         return undefined;
       case "missing-secret":
         if (!emulator.removeSecret(fault.region, fault.secret))
@@ -362,7 +368,8 @@ export class SandboxSupervisor {
         if (pair.topology().some((m) => m.role === "standby" && m.replayPaused)) await pair.resumeReplay();
         return;
       case "arc-endpoints":
-        for (let i = 0; i < fault.count; i++) await emulator.arcEndpoint(i, "up");
+        // A later arc-endpoints fault replaces an earlier one: lift all five, not just its k.
+        for (let i = 0; i < emulator.arcClusterEndpoints.length; i++) await emulator.arcEndpoint(i, "up");
         return;
       case "missing-secret": {
         const secret = this.topology.secrets?.find(

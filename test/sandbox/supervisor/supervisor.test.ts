@@ -137,6 +137,10 @@ describe("sandbox supervisor", () => {
     expect((await running.supervisor.status()).faults.map((f) => f.description)).toEqual([
       "arc-endpoints 2 down",
     ]);
+    // A later arc-endpoints fault replaces the earlier one: endpoint 1 is back.
+    await running.supervisor.fault("arc-endpoints", ["1", "down"], false);
+    expect(await accepts(e0?.endpoint ?? "")).toBe(false);
+    expect(await accepts(e1?.endpoint ?? "")).toBe(true);
     await running.supervisor.fault("arc-endpoints", [], true);
     expect(await accepts(e0?.endpoint ?? "")).toBe(true);
     expect((await running.supervisor.status()).faults).toEqual([]);
@@ -256,6 +260,11 @@ describe("sandbox supervisor", () => {
     status = await running.supervisor.status();
     expect(status.writerRegion).toBe(B);
     expect(status.edgeRegion).toBe(B);
+    // Nothing streams any more: pausing replication is a usage error, not a crash.
+    await expect(running.supervisor.fault("replication-pause", [], false)).rejects.toMatchObject({
+      name: "FaultUsageError",
+      message: expect.stringContaining("no streaming standby"),
+    });
 
     await running.supervisor.reset();
     status = await running.supervisor.status();
