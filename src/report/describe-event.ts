@@ -21,7 +21,9 @@ export class EventDescriber {
   describe(e: AnyJournalEvent): TimelineEntry | undefined {
     const d = this.text(e);
     if (!d) return undefined;
-    const entry: TimelineEntry = {
+    // One shape for every entry (absent fields are undefined, which JSON leaves out): 100,000
+    // entries of a single hidden class are cheaper to build and to collect than of four.
+    return {
       seq: e.seq,
       at: e.ts,
       offsetMs: Date.parse(e.ts) - this.declaredMs,
@@ -29,10 +31,9 @@ export class EventDescriber {
       eventType: e.type,
       text: d.text,
       severity: d.severity,
+      stepId: e.stepId,
+      actor: d.actor,
     };
-    if (e.stepId !== undefined) entry.stepId = e.stepId;
-    if (d.actor !== undefined) entry.actor = d.actor;
-    return entry;
   }
 
   private onAbort(stepId: string | undefined): string {
@@ -187,7 +188,7 @@ interface Described {
 }
 
 function line(kind: EntryKind, severity: Severity, text: string, actor?: string): Described {
-  return actor === undefined ? { kind, severity, text } : { kind, severity, text, actor };
+  return { kind, severity, text, actor };
 }
 
 function skipped(
