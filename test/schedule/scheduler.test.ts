@@ -234,6 +234,45 @@ describe("Scheduler", () => {
     await scheduler.stop();
   });
 
+  it("fires missed while the machine was suspended collapse into one late fire", async () => {
+    // A clock whose first sleep oversleeps by two hours, like a laptop lid closed at 08:04.
+    let t = new Date(START).getTime();
+    let overslept = false;
+    const clock = {
+      now: () => new Date(t),
+      sleepUntil: async (at: Date, signal: AbortSignal) => {
+        if (signal.aborted) return;
+        if (!overslept) {
+          overslept = true;
+          t = at.getTime() + 2 * 3600_000;
+          return;
+        }
+        await new Promise<void>((resolve) =>
+          signal.addEventListener("abort", () => resolve(), { once: true }),
+        );
+      },
+    };
+    const fired: string[] = [];
+    const scheduled: string[] = [];
+    const scheduler = new Scheduler({
+      schedule: schedule("  - { name: d, runbook: rb, cron: '*/5 * * * *' }\n"),
+      clock,
+      runner: async (r) => {
+        fired.push(new Date(t).toISOString());
+        return result(r, "pass");
+      },
+      onEvent: (e) => {
+        if (e.type === "scheduled") scheduled.push(e.next);
+      },
+    });
+    scheduler.start();
+    await vi.waitFor(() => expect(scheduled).toHaveLength(2));
+    expect(fired).toEqual(["2026-11-27T10:05:00.000Z"]);
+    // The next fire is computed from the waking time, not from 08:05: no burst of 24 fires.
+    expect(scheduled).toEqual(["2026-11-27T08:05:00.000Z", "2026-11-27T10:10:00.000Z"]);
+    await scheduler.stop();
+  });
+
   it("stop() fires nothing new, aborts the running drill's signal, and resolves only after it returns", async () => {
     const { runner, calls } = controlledRunner();
     const { clock, scheduler, of, readHistory } = setup(
