@@ -39,19 +39,21 @@ export function eventBridgeSchedule(
       ? {
           Arn: "arn:aws:scheduler:::aws-sdk:ecs:runTask",
           RoleArn: "arn:aws:iam::<ACCOUNT_ID>:role/<SCHEDULER_ROLE_ALLOWED_TO_RUN_TASK_AND_PASS_ROLE>",
+          // A universal target's Input is the API request with the API model's member names
+          // (PascalCase, as SSM's below); camelCase is refused by CreateSchedule.
           Input: JSON.stringify({
-            cluster: "<ECS_CLUSTER_NAME_OR_ARN>",
-            taskDefinition: "<TASK_DEFINITION_WITH_THE_RUNBOOK_CLI>",
-            launchType: "FARGATE",
-            count: 1,
-            networkConfiguration: {
-              awsvpcConfiguration: {
-                subnets: ["<SUBNET_ID>"],
-                securityGroups: ["<SECURITY_GROUP_ID>"],
-                assignPublicIp: "DISABLED",
+            Cluster: "<ECS_CLUSTER_NAME_OR_ARN>",
+            TaskDefinition: "<TASK_DEFINITION_WITH_THE_RUNBOOK_CLI>",
+            LaunchType: "FARGATE",
+            Count: 1,
+            NetworkConfiguration: {
+              AwsvpcConfiguration: {
+                Subnets: ["<SUBNET_ID>"],
+                SecurityGroups: ["<SECURITY_GROUP_ID>"],
+                AssignPublicIp: "DISABLED",
               },
             },
-            overrides: { containerOverrides: [{ name: "<CONTAINER_NAME>", command }] },
+            Overrides: { ContainerOverrides: [{ Name: "<CONTAINER_NAME>", Command: command }] },
           }),
           RetryPolicy: { MaximumRetryAttempts: 0 },
         }

@@ -127,7 +127,8 @@ describe("runbook schedule (built CLI)", () => {
     });
     expect(first.Target.RoleArn).toMatch(/^arn:aws:iam::<ACCOUNT_ID>:role\//);
     const input = JSON.parse(first.Target.Input);
-    expect(input.overrides.containerOverrides[0].command).toEqual([
+    expect(input).toMatchObject({ Cluster: "<ECS_CLUSTER_NAME_OR_ARN>", LaunchType: "FARGATE", Count: 1 });
+    expect(input.Overrides.ContainerOverrides[0].Command).toEqual([
       "runbook",
       "schedule",
       "drills/schedule.yaml",
