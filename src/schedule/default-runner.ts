@@ -4,8 +4,7 @@ import { ExitCode, RunbookError } from "../errors.js";
 /**
  * The one place the scheduler meets the real drill runner (`src/drill/run-drill.ts`). It is
  * loaded on the first fire, not at start-up, so a scheduler whose drills are days away
- * starts (and stops) without loading the engine. The module may offer
- * `createDrillRunner(options)` or `runDrill(request, stop[, options])`; both are accepted.
+ * starts (and stops) without loading the engine, the sandbox client or the SDK.
  */
 
 export class DrillRunnerUnavailableError extends RunbookError {
@@ -16,36 +15,21 @@ export class DrillRunnerUnavailableError extends RunbookError {
 export interface DrillContext {
   cwd: string;
   env: Record<string, string | undefined>;
+  /** The CLI's entry file: the drill runner starts the sandbox as a process of it. */
   cliPath?: string;
   log?: (line: string) => void;
 }
 
-interface RunDrillModule {
-  createDrillRunner?: (options: DrillContext) => DrillRunner;
-  runDrill?: (
-    ...args: Parameters<DrillRunner> | [...Parameters<DrillRunner>, DrillContext]
-  ) => ReturnType<DrillRunner>;
-}
-
-// Until src/drill/run-drill.ts is committed the specifier is a variable, out of the bundler's
-// and the compiler's sight. Once it is, this line becomes:
-//   const load = (): Promise<RunDrillModule> => import("../drill/run-drill.js");
-const RUN_DRILL_MODULE = "../drill/run-drill.js";
-const load = (): Promise<RunDrillModule> => import(RUN_DRILL_MODULE);
+const load = () => import("../drill/run-drill.js");
 
 async function loadRunner(context: DrillContext): Promise<DrillRunner> {
-  let mod: RunDrillModule;
+  let mod: Awaited<ReturnType<typeof load>>;
   try {
     mod = await load();
   } catch (error) {
-    throw new DrillRunnerUnavailableError(`the drill runner is not available: ${(error as Error).message}`);
+    throw new DrillRunnerUnavailableError(`the drill runner cannot be loaded: ${(error as Error).message}`);
   }
-  if (typeof mod.createDrillRunner === "function") return mod.createDrillRunner(context);
-  const runDrill = mod.runDrill;
-  if (typeof runDrill === "function") return (request, stop) => runDrill(request, stop, context);
-  throw new DrillRunnerUnavailableError(
-    "the drill runner module exports neither createDrillRunner nor runDrill",
-  );
+  return mod.createDrillRunner(context);
 }
 
 /** A DrillRunner that loads the real one when first called (and again after a failed load). */
