@@ -55,6 +55,10 @@ describe("docker-compose.yml", () => {
       expect(s?.command).toContain("wal_level=replica");
     }
     expect(sandbox?.command?.join(" ")).toContain("docker/sandbox-entry.mjs");
+    // The sandbox is healthy when its control API answers, on the port it is given.
+    expect(sandbox?.healthcheck?.test.join(" ")).toContain(
+      `127.0.0.1:${sandbox?.environment?.CONTROL_PORT}/status`,
+    );
   });
 
   it("mounts files that exist, and its shell scripts parse", () => {
