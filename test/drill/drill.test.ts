@@ -1,0 +1,110 @@
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listScenarios, loadScenario } from "../../src/drill/scenario.js";
+import { ROOT, runCli } from "../cli/harness.js";
+
+/**
+ * Drills end to end: the real CLI, a real sandbox (PostgreSQL pair, emulator, apps), each
+ * library scenario with its expected verdict, and the guards proven by the emulator's call log.
+ */
+
+const home = mkdtempSync(join(tmpdir(), "runbook-drill-"));
+// PostgreSQL runs as the postgres OS user, which must be able to enter the sandbox's folder.
+chmodSync(home, 0o755);
+const env = { RUNBOOK_HOME: home };
+const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, ROOT, { ...env, ...extra });
+
+async function mutatingCalls(): Promise<{ operation: string }[]> {
+  const endpoints = JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")) as { emulator: string };
+  return (await (await fetch(`${endpoints.emulator}/_sandbox/calls?mutating=1`)).json()) as { operation: string }[];
+}
+async function clearCalls(): Promise<void> {
+  const endpoints = JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")) as { emulator: string };
+  await fetch(`${endpoints.emulator}/_sandbox/calls/clear`, { method: "POST" });
+}
+
+beforeAll(async () => {
+  const up = await cli(["sandbox", "up"]);
+  expect(up.code, up.stderr).toBe(0);
+}, 120_000);
+afterAll(async () => {
+  await cli(["sandbox", "down"]);
+}, 60_000);
+
+describe("the scenario library", () => {
+  it("has the seven game days of the seed material", () => {
+    expect(listScenarios(ROOT)).toEqual([
+      "arc-endpoints-partly-down",
+      "database-primary-unavailable",
+      "duplicate-replay",
+      "primary-region-unavailable",
+      "replication-lag-exceeds-rpo",
+      "secondary-missing-secret",
+      "throttled-apis",
+    ]);
+  });
+
+  for (const name of listScenarios(ROOT)) {
+    it(`${name} gives its expected verdict`, async () => {
+      const scenario = loadScenario(name, ROOT);
+      const r = await cli(["drill", "failover-case-api", "--env", "sandbox", "--scenario", name, "--json"]);
+      const result = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+        verdict: string;
+        outcome: string;
+        expectations: { name: string; ok: boolean; detail: string }[];
+        report: string;
+      };
+      expect(result.expectations.filter((e) => !e.ok)).toEqual([]);
+      expect(result.verdict).toBe("pass");
+      expect(r.code).toBe(0);
+      const outcome = { completed: "completed", aborted: "aborted", blocked: "failed" }[scenario.expect];
+      expect(result.outcome).toBe(outcome);
+      expect(readFileSync(result.report, "utf8")).toMatch(/^# Drill verdict: PASS/);
+    }, 180_000);
+  }
+});
+
+describe("guards", () => {
+  it("refuses a drill whose target is prod, touching nothing", async () => {
+    await clearCalls();
+    const r = await cli(["drill", "failover-case-api"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("drills never run against production");
+    const prodEnv = join(ROOT, "environments", "aws-example.yaml");
+    const r2 = await cli(["drill", "failover-case-api", "--env", prodEnv, "--scenario", "primary-region-unavailable"]);
+    expect(r2.code).toBe(2);
+    expect(await mutatingCalls()).toEqual([]);
+  });
+
+  it("refuses another account (STS) before touching anything", async () => {
+    await clearCalls();
+    const dir = mkdtempSync(join(tmpdir(), "runbook-env-"));
+    const file = join(dir, "wrong-account.yaml");
+    const sandboxEnv = readFileSync(join(ROOT, "environments", "sandbox.yaml"), "utf8");
+    writeFileSync(
+      file,
+      sandboxEnv.replace("  name: sandbox\n", "  name: wrong-account\n").replace("  environment: sandbox\n", '  environment: sandbox\n  accounts: ["999999999999"]\n'),
+    );
+    const r = await cli(["drill", "failover-case-api", "--env", file, "--scenario", "primary-region-unavailable"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("AWS account 111111111111 is not allowed");
+    expect(await mutatingCalls()).toEqual([]);
+  });
+
+  it("runbook check tells the truth and makes no mutating call", async () => {
+    await clearCalls();
+    const ready = await cli(["check", "failover-case-api", "--env", "sandbox", "--json"]);
+    expect(ready.code).toBe(0);
+    expect(JSON.parse(ready.stdout).ready).toBe(true);
+    expect((await cli(["sandbox", "fault", "missing-secret", "case-api/db", "us-west-2"])).code).toBe(0);
+    const notReady = await cli(["check", "failover-case-api", "--env", "sandbox", "--json"]);
+    expect(notReady.code).toBe(1);
+    const report = JSON.parse(notReady.stdout) as { ready: boolean; rows: { id: string; status: string }[] };
+    expect(report.rows.find((row) => row.id === "secrets-present")?.status).toBe("not-ready");
+    expect((await cli(["sandbox", "fault", "missing-secret", "--clear"])).code).toBe(0);
+    // The fault itself goes through the admin API, not the AWS APIs the call log records.
+    expect((await mutatingCalls()).map((c) => c.operation)).toEqual([]);
+  });
+});
