@@ -10,14 +10,21 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Wall time of a 200-step runbook of no-op steps, per step, journal fsync included (median of 5 runs). */
 export async function benchEngine(steps = 200, runs = 5): Promise<{ msPerStep: number; runs: number[] }> {
-  const body = Array.from({ length: steps }, (_, i) => `  - { id: s${i}, type: note, with: { message: step ${i} } }`).join("\n");
+  const body = Array.from(
+    { length: steps },
+    (_, i) => `  - { id: s${i}, type: note, with: { message: step ${i} } }`,
+  ).join("\n");
   const yaml = `apiVersion: runbook/v1\nkind: Runbook\nmetadata: { name: bench, environment: sandbox }\nsteps:\n${body}\n`;
   const runbook = validateRunbook(yaml, "runbooks/bench.yaml", executors);
   const perStep: number[] = [];
   for (let r = 0; r < runs + 1; r++) {
     const home = mkdtempSync(join(tmpdir(), "runbook-bench-"));
     const started = performance.now();
-    const out = await startExecution(runbook, { inputs: {} }, { home, workdir: home, env: {}, operator: "bench", autoApprove: true });
+    const out = await startExecution(
+      runbook,
+      { inputs: {} },
+      { home, workdir: home, env: {}, operator: "bench", autoApprove: true },
+    );
     const ms = performance.now() - started;
     if (out.status !== "completed") throw new Error(`bench run ${out.status}`);
     rmSync(home, { recursive: true, force: true });

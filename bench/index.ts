@@ -13,7 +13,12 @@ const rows: Row[] = [];
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
 const engine = await benchEngine();
-rows.push({ name: "engine overhead per step (200 no-op steps, fsync incl.)", value: `${fmt(engine.msPerStep)} ms`, target: "≤ 2 ms", ok: engine.msPerStep <= 2 });
+rows.push({
+  name: "engine overhead per step (200 no-op steps, fsync incl.)",
+  value: `${fmt(engine.msPerStep)} ms`,
+  target: "≤ 2 ms",
+  ok: engine.msPerStep <= 2,
+});
 const cli = benchCliStart();
 rows.push({
   name: "runbook --version vs node -e 0",
@@ -22,7 +27,10 @@ rows.push({
   ok: cli.ratio <= 2,
 });
 
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}\n`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}\n`,
+);
 const width = Math.max(...rows.map((r) => r.name.length));
-for (const r of rows) console.log(`${r.ok ? "ok  " : "MISS"}  ${r.name.padEnd(width)}  ${r.value.padEnd(28)} target ${r.target}`);
+for (const r of rows)
+  console.log(`${r.ok ? "ok  " : "MISS"}  ${r.name.padEnd(width)}  ${r.value.padEnd(28)} target ${r.target}`);
 if (rows.some((r) => !r.ok)) process.exitCode = 1;

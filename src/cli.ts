@@ -105,7 +105,9 @@ program
   .option("--watch <interval>", "check again every interval (e.g. 5m) until interrupted")
   .option("--publish", "publish a FailoverReadiness metric (1/0) to CloudWatch each time")
   .option("--json", "one JSON report per check")
-  .action(async (runbook: string, opts) => done(await (await import("./commands/check.js")).checkCommand(runbook, opts, io)));
+  .action(async (runbook: string, opts) =>
+    done(await (await import("./commands/check.js")).checkCommand(runbook, opts, io)),
+  );
 
 program
   .command("drill")
@@ -113,7 +115,13 @@ program
   .argument("[runbook]", "a name in runbooks/ or a file path (none: list the scenarios)")
   .option("-e, --env <name>", "environment (never a prod one): environments/<name>.yaml")
   .option("-s, --scenario <name>", "faults from drills/scenarios/<name>.yaml, applied to the sandbox first")
-  .addOption(new Option("--expect <outcome>", "expected outcome (default: the scenario's)").choices(["completed", "aborted", "blocked"]))
+  .addOption(
+    new Option("--expect <outcome>", "expected outcome (default: the scenario's)").choices([
+      "completed",
+      "aborted",
+      "blocked",
+    ]),
+  )
   .option("-i, --input <name=value>", "set an input (repeatable)", collect, [])
   .option("--keep-sandbox", "leave a sandbox this drill started running")
   .option("--json", "the result as JSON")

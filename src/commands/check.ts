@@ -19,7 +19,12 @@ export interface CheckOptions {
   json?: boolean;
 }
 
-const MARK = { ready: "✔ ready    ", "not-ready": "✘ NOT READY", warning: "! warning  ", skipped: "· skipped  " } as const;
+const MARK = {
+  ready: "✔ ready    ",
+  "not-ready": "✘ NOT READY",
+  warning: "! warning  ",
+  skipped: "· skipped  ",
+} as const;
 
 /** `runbook check`: readiness, never a side effect. Exit 0 only when ready. */
 export async function checkCommand(arg: string, opts: CheckOptions, io: CommandIO): Promise<number> {
@@ -41,7 +46,13 @@ export async function checkCommand(arg: string, opts: CheckOptions, io: CommandI
         scratchDir,
       });
       print(report, io, Boolean(opts.json));
-      if (opts.publish) await publish(report, aws, environment?.aws.region ?? io.env.AWS_REGION ?? "us-east-1", environment?.name);
+      if (opts.publish)
+        await publish(
+          report,
+          aws,
+          environment?.aws.region ?? io.env.AWS_REGION ?? "us-east-1",
+          environment?.name,
+        );
       if (!watchMs) return report.ready ? ExitCode.completed : ExitCode.failed;
       await new Promise((r) => setTimeout(r, watchMs));
     }
@@ -57,10 +68,16 @@ function print(report: ReadinessReport, io: CommandIO, json: boolean): void {
   }
   writeLine(io.stdout, `${report.runbook} at ${report.checkedAt}: ${report.ready ? "READY" : "NOT READY"}`);
   const width = Math.max(...report.rows.map((r) => r.id.length));
-  for (const r of report.rows) writeLine(io.stdout, `  ${MARK[r.status]}  ${r.id.padEnd(width)}  ${r.type.padEnd(26)} ${r.detail}`);
+  for (const r of report.rows)
+    writeLine(io.stdout, `  ${MARK[r.status]}  ${r.id.padEnd(width)}  ${r.type.padEnd(26)} ${r.detail}`);
 }
 
-async function publish(report: ReadinessReport, aws: Awaited<ReturnType<typeof prepare>>["aws"], region: string, env?: string): Promise<void> {
+async function publish(
+  report: ReadinessReport,
+  aws: Awaited<ReturnType<typeof prepare>>["aws"],
+  region: string,
+  env?: string,
+): Promise<void> {
   const { PutMetricDataCommand } = await import("@aws-sdk/client-cloudwatch");
   const cw = await aws.client("cloudwatch", region);
   await cw.send(

@@ -1,8 +1,8 @@
 import { executors } from "../../executors/index.js";
 import { describePlan } from "../engine/plan.js";
+import { loadEnvironment } from "../environment/environment.js";
 import { formatDuration } from "../language/duration.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
-import { loadEnvironment } from "../environment/environment.js";
 import { loadRunbook } from "../language/load.js";
 import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
@@ -16,7 +16,12 @@ export async function planCommand(
   const inputs = resolveInputs(rb, parseInputPairs(opts.input ?? []));
   // Plan touches nothing: the environment only supplies values; no AWS call is made.
   const environment = opts.env ? loadEnvironment(opts.env, io.cwd, homeOf(io), io.env) : undefined;
-  const steps = describePlan(rb, executors, { inputs, steps: {}, env: io.env, vars: environment?.vars ?? {} });
+  const steps = describePlan(rb, executors, {
+    inputs,
+    steps: {},
+    env: io.env,
+    vars: environment?.vars ?? {},
+  });
   const pnr = steps.find((s) => s.pointOfNoReturn)?.id;
   if (opts.json) {
     const plan = {
@@ -34,7 +39,10 @@ export async function planCommand(
     return 0;
   }
   const o = rb.objectives;
-  writeLine(io.stdout, `Plan: ${rb.name} (${environment ? `${environment.name}, ` : ""}${rb.environment})${rb.description ? ` — ${rb.description}` : ""}`);
+  writeLine(
+    io.stdout,
+    `Plan: ${rb.name} (${environment ? `${environment.name}, ` : ""}${rb.environment})${rb.description ? ` — ${rb.description}` : ""}`,
+  );
   if (o.rtoMs !== undefined)
     writeLine(io.stdout, `Objectives: RTO ${formatDuration(o.rtoMs)}, RPO ${formatDuration(o.rpoMs ?? 0)}`);
   if (Object.keys(inputs).length) {

@@ -1,6 +1,6 @@
 import { resumeExecution } from "../engine/engine.js";
-import type { Runbook } from "../language/runbook.js";
 import { parseInputPairs } from "../language/inputs.js";
+import type { Runbook } from "../language/runbook.js";
 import { homeOf, loadExecution } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import { RunOutput } from "./live-view.js";
@@ -39,7 +39,9 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
         workdir: io.cwd,
         env: io.env,
         aws,
-        ...(environment ? { environment: { name: environment.name, file: environment.file, vars: environment.vars } } : {}),
+        ...(environment
+          ? { environment: { name: environment.name, file: environment.file, vars: environment.vars } }
+          : {}),
         operator,
         autoApprove: Boolean(opts.approve),
         onEvent: out.onEvent,

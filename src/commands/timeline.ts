@@ -1,16 +1,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ExitCode, JournalTamperedError, UsageError } from "../errors.js";
+import { readJournal, verifyEvents } from "../journal/journal.js";
 import { executionsDir, journalPath, runbookHome } from "../journal/paths.js";
 import { buildTimeline, NotAnExecutionJournalError } from "../report/build-timeline.js";
 import { resolveExecutionId } from "../report/find-execution.js";
 import { renderTimelineHtml } from "../report/html-timeline.js";
 import { renderTimelineJson } from "../report/json-timeline.js";
 import { renderTimelineMarkdown } from "../report/markdown-timeline.js";
-import { readJournalLinear } from "../report/read-journal.js";
 import { isValidTimeZone } from "../report/time-format.js";
 import type { Timeline } from "../report/timeline-model.js";
-import { verifyChain } from "../report/verify-chain.js";
 import { type CommandIO, writeLine } from "./io.js";
 
 export type ReportFormat = "md" | "html" | "json";
@@ -58,14 +57,14 @@ export async function timelineCommand(
   const found = resolveExecutionId(home, executionId);
   if (!("id" in found)) throw unknownExecution(executionId, home, found.candidates);
 
-  const read = readJournalLinear(journalPath(home, found.id));
+  const read = readJournal(journalPath(home, found.id));
   let timeline: Timeline;
   try {
     timeline = buildTimeline(read);
   } catch (err) {
     if (!(err instanceof NotAnExecutionJournalError)) throw err;
     const path = journalPath(home, found.id);
-    if (verifyChain(read.events).ok) {
+    if (verifyEvents(read.events).ok) {
       // Intact but empty: the engine died before its first line was durable.
       throw new UsageError(`execution ${found.id} has no events yet: nothing to draw`, `Inspect ${path}`);
     }

@@ -1,6 +1,17 @@
 import type { Logger } from "pino";
-import { type AwsClientFactory, classifyError, type ExecutorContext, type ExecutorDefinition } from "../executor.js";
-import { collectRefs, findTemplates, parseTemplate, renderDeep, type Scope } from "../language/expressions.js";
+import {
+  type AwsClientFactory,
+  classifyError,
+  type ExecutorContext,
+  type ExecutorDefinition,
+} from "../executor.js";
+import {
+  collectRefs,
+  findTemplates,
+  parseTemplate,
+  renderDeep,
+  type Scope,
+} from "../language/expressions.js";
 import { type ExecutorStepIR, executorSteps, type Runbook } from "../language/runbook.js";
 
 /**
@@ -78,11 +89,23 @@ async function checkStep(step: ExecutorStepIR, o: ReadinessOptions): Promise<Rea
   const executor = o.registry.get(step.type)!;
   const base = { id: step.id, type: step.type };
   const dependsOn = stepRefs(step.with);
-  if (dependsOn.length) return { ...base, kind: "skipped", status: "skipped", detail: `needs outputs of ${dependsOn.join(", ")}` };
-  if (!executor.readOnly && !executor.check) return { ...base, kind: "skipped", status: "skipped", detail: "nothing to check before it runs" };
+  if (dependsOn.length)
+    return {
+      ...base,
+      kind: "skipped",
+      status: "skipped",
+      detail: `needs outputs of ${dependsOn.join(", ")}`,
+    };
+  if (!executor.readOnly && !executor.check)
+    return { ...base, kind: "skipped", status: "skipped", detail: "nothing to check before it runs" };
   const parsed = executor.params.safeParse(renderDeep(step.with, o.scope));
   if (!parsed.success) {
-    return { ...base, kind: "check", status: "not-ready", detail: `params: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+    return {
+      ...base,
+      kind: "check",
+      status: "not-ready",
+      detail: `params: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+    };
   }
   const ctx = context(o, step.id);
   if (executor.readOnly) {
@@ -97,10 +120,20 @@ async function checkStep(step: ExecutorStepIR, o: ReadinessOptions): Promise<Rea
     const r = await executor.check!(parsed.data, ctx);
     if (r === undefined) return { ...base, kind: "skipped", status: "skipped", detail: "no check available" };
     return r.inPlace
-      ? { ...base, kind: "check", status: "warning", detail: `already in place: ${r.detail ?? ""} (has this failover already run?)` }
+      ? {
+          ...base,
+          kind: "check",
+          status: "warning",
+          detail: `already in place: ${r.detail ?? ""} (has this failover already run?)`,
+        }
       : { ...base, kind: "check", status: "ready", detail: `reachable, will act: ${r.detail ?? ""}` };
   } catch (err) {
-    return { ...base, kind: "check", status: "not-ready", detail: `cannot check: ${classifyError(err).message}` };
+    return {
+      ...base,
+      kind: "check",
+      status: "not-ready",
+      detail: `cannot check: ${classifyError(err).message}`,
+    };
   }
 }
 

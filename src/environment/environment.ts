@@ -23,7 +23,10 @@ export const EnvironmentDocument = z.strictObject({
     name: z.string().regex(/^[a-z][a-z0-9-]*$/),
     description: z.string().optional(),
     environment: z.enum(["prod", "nonprod", "sandbox"]),
-    accounts: z.array(z.string().regex(/^\d{12}$/)).min(1).optional(),
+    accounts: z
+      .array(z.string().regex(/^\d{12}$/))
+      .min(1)
+      .optional(),
   }),
   /** `sandbox`: endpoints, credentials, account and `${{ sandbox.* }}` values come from a running `runbook sandbox`. */
   from: z.literal("sandbox").optional(),
@@ -54,9 +57,23 @@ export interface Environment {
 const SERVICES = ["rds", "sts", "cloudwatch", "sfn", "secrets-manager"];
 
 /** `--env sandbox` → environments/sandbox.yaml (or a path). */
-export function loadEnvironment(arg: string, cwd: string, home: string, env: Record<string, string | undefined>): Environment {
-  const file = /\.ya?ml$/.test(arg) || arg.includes("/") ? (isAbsolute(arg) ? arg : resolve(cwd, arg)) : join(cwd, "environments", `${arg}.yaml`);
-  if (!existsSync(file)) throw new UsageError(`no environment "${arg}": looked for ${file}`, "Environments live in environments/<name>.yaml");
+export function loadEnvironment(
+  arg: string,
+  cwd: string,
+  home: string,
+  env: Record<string, string | undefined>,
+): Environment {
+  const file =
+    /\.ya?ml$/.test(arg) || arg.includes("/")
+      ? isAbsolute(arg)
+        ? arg
+        : resolve(cwd, arg)
+      : join(cwd, "environments", `${arg}.yaml`);
+  if (!existsSync(file))
+    throw new UsageError(
+      `no environment "${arg}": looked for ${file}`,
+      "Environments live in environments/<name>.yaml",
+    );
   const text = readFileSync(file, "utf8");
   const map = new SourceMap(file, text);
   const syntax = map.syntaxErrors();
@@ -66,10 +83,17 @@ export function loadEnvironment(arg: string, cwd: string, home: string, env: Rec
   const doc = parsed.data;
   let sandbox: Record<string, unknown> | undefined;
   if (doc.from === "sandbox") sandbox = readSandbox(home);
-  const vars = renderDeep(doc.vars ?? {}, { inputs: {}, steps: {}, env, vars: {}, ...(sandbox ? { sandbox } : {}) }) as Record<string, unknown>;
+  const vars = renderDeep(doc.vars ?? {}, {
+    inputs: {},
+    steps: {},
+    env,
+    vars: {},
+    ...(sandbox ? { sandbox } : {}),
+  }) as Record<string, unknown>;
   const emulator = typeof sandbox?.emulator === "string" ? sandbox.emulator : undefined;
   const credentials = sandbox?.credentials as Environment["aws"]["credentials"];
-  const accounts = doc.metadata.accounts ?? (typeof sandbox?.accountId === "string" ? [sandbox.accountId] : undefined);
+  const accounts =
+    doc.metadata.accounts ?? (typeof sandbox?.accountId === "string" ? [sandbox.accountId] : undefined);
   return {
     name: doc.metadata.name,
     kind: doc.metadata.environment,
@@ -78,7 +102,10 @@ export function loadEnvironment(arg: string, cwd: string, home: string, env: Rec
     ...(accounts ? { accounts } : {}),
     aws: {
       region: doc.aws?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
-      endpoints: { ...(emulator ? Object.fromEntries(SERVICES.map((s) => [s, emulator])) : {}), ...doc.aws?.endpoints },
+      endpoints: {
+        ...(emulator ? Object.fromEntries(SERVICES.map((s) => [s, emulator])) : {}),
+        ...doc.aws?.endpoints,
+      },
       ...(credentials ? { credentials } : {}),
     },
     vars,
@@ -88,7 +115,10 @@ export function loadEnvironment(arg: string, cwd: string, home: string, env: Rec
 function readSandbox(home: string): Record<string, unknown> {
   const path = join(home, "sandbox", "endpoints.json");
   if (!existsSync(path)) {
-    throw new UsageError("the sandbox is not running (no .runbook/sandbox/endpoints.json)", "Start it with: runbook sandbox up");
+    throw new UsageError(
+      "the sandbox is not running (no .runbook/sandbox/endpoints.json)",
+      "Start it with: runbook sandbox up",
+    );
   }
   return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
 }

@@ -183,9 +183,17 @@ class Checker {
       return this.executorStep(s, ["onAbort", i], inputs, done, "onAbort");
     });
     const abort = (doc.abort ?? []).map((a, i) => this.abortCriterion(a, ["abort", i], inputs, allIds));
-    const gated = steps.some((s) => s.approval || ("type" in s && s.type === "approval") || ("parallel" in s && s.parallel.some((c) => c.approval || c.type === "approval")));
+    const gated = steps.some(
+      (s) =>
+        s.approval ||
+        ("type" in s && s.type === "approval") ||
+        ("parallel" in s && s.parallel.some((c) => c.approval || c.type === "approval")),
+    );
     if (!this.partial && doc.metadata.environment === "prod" && !gated) {
-      this.report(["metadata", "environment"], "a prod runbook needs an approval gate (an approval step or approval: on a step)");
+      this.report(
+        ["metadata", "environment"],
+        "a prod runbook needs an approval gate (an approval step or approval: on a step)",
+      );
     }
     const usesMilestones = steps.some(
       (s) => s.milestone || ("parallel" in s && s.parallel.some((c) => c.milestone)),
@@ -354,10 +362,12 @@ class Checker {
               );
             }
           } else if (root === "env" && !name) this.report(where, "env needs a variable name: env.NAME");
-          else if (root === "vars" && !name) this.report(where, "vars needs a name: vars.NAME (from the --env file)");
+          else if (root === "vars" && !name)
+            this.report(where, "vars needs a name: vars.NAME (from the --env file)");
           else if (root === "run" && !RUN_FIELDS.includes(name ?? "")) {
             this.report(where, `run has ${RUN_FIELDS.join(", ")}; not "${name ?? ""}"`);
-          } else if (root === "sandbox") this.report(where, "sandbox.* is for environment files; in runbooks use vars.NAME");
+          } else if (root === "sandbox")
+            this.report(where, "sandbox.* is for environment files; in runbooks use vars.NAME");
         }
       }
     }

@@ -3,11 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventData, EventType, JournalEvent, PlannedStep } from "../journal/events.js";
 import { foldEvents } from "../journal/fold.js";
-import { GENESIS_HASH, hashEvent } from "../journal/journal.js";
+import { GENESIS_HASH, hashEvent, readJournal, verifyEvents } from "../journal/journal.js";
 import { buildTimeline } from "./build-timeline.js";
 import { renderTimelineMarkdown } from "./markdown-timeline.js";
-import { readJournalLinear } from "./read-journal.js";
-import { verifyChain } from "./verify-chain.js";
 
 const EVENTS = 100_000;
 /** Steps that fail and retry 48 times before succeeding: 98 events each. */
@@ -31,8 +29,8 @@ export async function benchTimeline(): Promise<{ events: number; readFoldMs: num
     writeFileSync(path, syntheticJournal());
 
     const t0 = performance.now();
-    const read = readJournalLinear(path);
-    const verified = verifyChain(read.events);
+    const read = readJournal(path);
+    const verified = verifyEvents(read.events);
     const state = foldEvents(read.events);
     const t1 = performance.now();
     if (!verified.ok || !state) throw new Error(`bench journal did not verify: ${verified.problem?.message}`);

@@ -1,9 +1,9 @@
 import type { AnyJournalEvent, PlannedStep } from "../journal/events.js";
 import { type ExecutionState, foldEvents } from "../journal/fold.js";
 import type { ReadResult, VerifyResult } from "../journal/journal.js";
+import { isNotJsonPlaceholder, verifyEvents } from "../journal/journal.js";
 import { EventDescriber } from "./describe-event.js";
 import { summarize } from "./objectives.js";
-import { isNotJsonPlaceholder } from "./read-journal.js";
 import { buildStepSpans } from "./step-spans.js";
 import {
   type Integrity,
@@ -14,7 +14,6 @@ import {
   type Timeline,
   type TimelineEntry,
 } from "./timeline-model.js";
-import { verifyChain } from "./verify-chain.js";
 
 /** The journal holds no `execution.started` event: there is nothing to draw a timeline of. */
 export class NotAnExecutionJournalError extends Error {}
@@ -129,7 +128,7 @@ function checkIntegrity(
   read: Pick<ReadResult, "events" | "tornTailBytes">,
   verified?: VerifyResult,
 ): Integrity {
-  const v = verified ?? verifyChain(read.events);
+  const v = verified ?? verifyEvents(read.events);
   const integrity: Integrity = {
     verified: v.ok,
     events: v.events,

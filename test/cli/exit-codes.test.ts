@@ -1,10 +1,22 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { effects, freePort, journalLines, makeWorkdir, onlyExecutionId, runCli, startCli, until } from "./harness.js";
+import {
+  effects,
+  freePort,
+  journalLines,
+  makeWorkdir,
+  onlyExecutionId,
+  runCli,
+  startCli,
+  until,
+} from "./harness.js";
 
 const write = (cwd: string, name: string, body: string) =>
-  writeFileSync(join(cwd, "runbooks", `${name}.yaml`), `apiVersion: runbook/v1\nkind: Runbook\nmetadata: { name: ${name}, environment: sandbox }\n${body}`);
+  writeFileSync(
+    join(cwd, "runbooks", `${name}.yaml`),
+    `apiVersion: runbook/v1\nkind: Runbook\nmetadata: { name: ${name}, environment: sandbox }\n${body}`,
+  );
 
 describe("CLI exit codes and messages", () => {
   it("--version answers without loading the engine", async () => {
@@ -16,10 +28,16 @@ describe("CLI exit codes and messages", () => {
   it("validate: 0 for good runbooks, 2 with file:line:col for bad ones, and no stack trace", async () => {
     const cwd = makeWorkdir();
     expect((await runCli(["validate"], cwd)).code).toBe(0);
-    write(cwd, "broken", "steps:\n  - { id: a, type: exec, with: { comand: [x] } }\n  - { id: a, type: nope }\n");
+    write(
+      cwd,
+      "broken",
+      "steps:\n  - { id: a, type: exec, with: { comand: [x] } }\n  - { id: a, type: nope }\n",
+    );
     const r = await runCli(["validate", "runbooks/broken.yaml"], cwd);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('runbooks/broken.yaml:5:34: exec: unknown field "comand" (did you mean "command"?)');
+    expect(r.stderr).toContain(
+      'runbooks/broken.yaml:5:34: exec: unknown field "comand" (did you mean "command"?)',
+    );
     expect(r.stderr).toContain('runbooks/broken.yaml:5:32: exec: missing required field "command"');
     expect(r.stderr).toContain('runbooks/broken.yaml:6:11: duplicate step id "a" (first used at line 5)');
     expect(r.stderr).toContain('runbooks/broken.yaml:6:20: unknown executor type "nope"');
@@ -28,10 +46,14 @@ describe("CLI exit codes and messages", () => {
 
   it("run refuses an invalid runbook and a missing required input with 2, executing nothing", async () => {
     const cwd = makeWorkdir();
-    write(cwd, "needs", "inputs:\n  region: { required: true }\nsteps:\n  - { id: a, type: exec, with: { command: [touch, ran] } }\n");
+    write(
+      cwd,
+      "needs",
+      "inputs:\n  region: { required: true }\nsteps:\n  - { id: a, type: exec, with: { command: [touch, ran] } }\n",
+    );
     const r = await runCli(["run", "needs"], cwd);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("runbooks/needs.yaml:5:3: missing required input \"region\"");
+    expect(r.stderr).toContain('runbooks/needs.yaml:5:3: missing required input "region"');
     const bad = await runCli(["run", "needs", "-i", "nope=1"], cwd);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown input "nope"');
@@ -54,7 +76,9 @@ describe("CLI exit codes and messages", () => {
     const resumed = await runCli(["resume", id, "--approve", "--json"], cwd);
     expect(resumed.code).toBe(0);
     expect(effects(cwd)).toEqual(["fence A", "promote B", "route B"]);
-    const approvals = journalLines(cwd, id).filter((e) => e.type === "gate.approved") as unknown as { data: { by: string; via: string } }[];
+    const approvals = journalLines(cwd, id).filter((e) => e.type === "gate.approved") as unknown as {
+      data: { by: string; via: string };
+    }[];
     expect(approvals[0]!.data).toEqual({ by: "bob", via: "approve-command" });
   });
 
@@ -77,7 +101,9 @@ describe("CLI exit codes and messages", () => {
     const asked = Date.now();
     const code = await new Promise((r) => child.on("close", r));
     expect(code).toBe(0);
-    const approvedAt = journalLines(cwd, id).find((e) => e.type === "gate.approved" && JSON.stringify(e).includes("bob")) as unknown as { ts: string };
+    const approvedAt = journalLines(cwd, id).find(
+      (e) => e.type === "gate.approved" && JSON.stringify(e).includes("bob"),
+    ) as unknown as { ts: string };
     expect(Date.parse(approvedAt.ts) - asked).toBeLessThan(1000);
     expect(readFileSync(join(cwd, "after"))).toBeDefined();
   });
@@ -95,7 +121,9 @@ describe("CLI exit codes and messages", () => {
     });
     const second = await runCli(["run", "long"], cwd);
     expect(second.code).toBe(4);
-    expect(second.stderr).toMatch(new RegExp(`runbook long is already running: execution ${onlyExecutionId(cwd)}, pid ${first.pid}`));
+    expect(second.stderr).toMatch(
+      new RegExp(`runbook long is already running: execution ${onlyExecutionId(cwd)}, pid ${first.pid}`),
+    );
     first.kill("SIGKILL");
   });
 
@@ -111,10 +139,16 @@ describe("CLI exit codes and messages", () => {
     expect(aborted.stderr).toContain("aborted");
     expect(readFileSync(join(cwd, "undone"))).toBeDefined();
 
-    write(cwd, "fails", "steps:\n  - { id: boom, type: exec, with: { command: [sh, -c, 'echo disk full >&2; exit 3'] } }\n");
+    write(
+      cwd,
+      "fails",
+      "steps:\n  - { id: boom, type: exec, with: { command: [sh, -c, 'echo disk full >&2; exit 3'] } }\n",
+    );
     const failed = await runCli(["run", "fails"], cwd);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain("step boom: sh -c echo disk full >&2; exit 3 exited 3, expected 0: disk full");
+    expect(failed.stderr).toContain(
+      "step boom: sh -c echo disk full >&2; exit 3 exited 3, expected 0: disk full",
+    );
     expect(failed.stderr).toContain("runbook resume");
   });
 

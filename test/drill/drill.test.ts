@@ -17,11 +17,17 @@ const env = { RUNBOOK_HOME: home };
 const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, ROOT, { ...env, ...extra });
 
 async function mutatingCalls(): Promise<{ operation: string }[]> {
-  const endpoints = JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")) as { emulator: string };
-  return (await (await fetch(`${endpoints.emulator}/_sandbox/calls?mutating=1`)).json()) as { operation: string }[];
+  const endpoints = JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")) as {
+    emulator: string;
+  };
+  return (await (await fetch(`${endpoints.emulator}/_sandbox/calls?mutating=1`)).json()) as {
+    operation: string;
+  }[];
 }
 async function clearCalls(): Promise<void> {
-  const endpoints = JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")) as { emulator: string };
+  const endpoints = JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")) as {
+    emulator: string;
+  };
   await fetch(`${endpoints.emulator}/_sandbox/calls/clear`, { method: "POST" });
 }
 
@@ -73,7 +79,14 @@ describe("guards", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("drills never run against production");
     const prodEnv = join(ROOT, "environments", "aws-example.yaml");
-    const r2 = await cli(["drill", "failover-case-api", "--env", prodEnv, "--scenario", "primary-region-unavailable"]);
+    const r2 = await cli([
+      "drill",
+      "failover-case-api",
+      "--env",
+      prodEnv,
+      "--scenario",
+      "primary-region-unavailable",
+    ]);
     expect(r2.code).toBe(2);
     expect(await mutatingCalls()).toEqual([]);
   });
@@ -85,9 +98,18 @@ describe("guards", () => {
     const sandboxEnv = readFileSync(join(ROOT, "environments", "sandbox.yaml"), "utf8");
     writeFileSync(
       file,
-      sandboxEnv.replace("  name: sandbox\n", "  name: wrong-account\n").replace("  environment: sandbox\n", '  environment: sandbox\n  accounts: ["999999999999"]\n'),
+      sandboxEnv
+        .replace("  name: sandbox\n", "  name: wrong-account\n")
+        .replace("  environment: sandbox\n", '  environment: sandbox\n  accounts: ["999999999999"]\n'),
     );
-    const r = await cli(["drill", "failover-case-api", "--env", file, "--scenario", "primary-region-unavailable"]);
+    const r = await cli([
+      "drill",
+      "failover-case-api",
+      "--env",
+      file,
+      "--scenario",
+      "primary-region-unavailable",
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("AWS account 111111111111 is not allowed");
     expect(await mutatingCalls()).toEqual([]);

@@ -358,7 +358,9 @@ steps:
     with: { command: "true" }
 `);
     expect(d.at).toBe("8:11");
-    expect(d.message).toBe(`unknown executor type "shell" (known: ${[...executors.keys()].sort().join(", ")})`);
+    expect(d.message).toBe(
+      `unknown executor type "shell" (known: ${[...executors.keys()].sort().join(", ")})`,
+    );
   });
 
   it("exec without command points at its with", () => {

@@ -1,9 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { verifyEvents } from "../../src/journal/journal.js";
+import { parseJournal, verifyEvents } from "../../src/journal/journal.js";
 import { renderTimelineJson } from "../../src/report/json-timeline.js";
 import { renderTimelineMarkdown } from "../../src/report/markdown-timeline.js";
-import { parseJournalLinear } from "../../src/report/read-journal.js";
 import { SCENARIOS } from "../fixtures/journal-scenarios.js";
 import { FIXTURES, fixtureText, fixtureTimeline, GOLDEN } from "./helpers.js";
 
@@ -31,7 +30,7 @@ const ENGINE_RECORDED = readdirSync(FIXTURES)
 
 describe.each(ENGINE_RECORDED)("journal recorded from the engine: %s", (name) => {
   it("has an intact hash chain", () => {
-    expect(verifyEvents(parseJournalLinear(fixtureText(name)).events).ok).toBe(true);
+    expect(verifyEvents(parseJournal(fixtureText(name)).events).ok).toBe(true);
   });
 
   it("renders the golden Markdown and JSON", () => {
@@ -48,7 +47,7 @@ describe.each(Object.keys(SCENARIOS))("recorded journal %s", (name) => {
   it("is what the scenario generator writes, with an intact hash chain", () => {
     const text = fixtureText(name);
     expect(text).toBe(SCENARIOS[name]?.());
-    const read = parseJournalLinear(text);
+    const read = parseJournal(text);
     expect(verifyEvents(read.events).ok).toBe(true);
   });
 

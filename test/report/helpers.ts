@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type { CommandIO } from "../../src/commands/io.js";
+import { parseJournal } from "../../src/journal/journal.js";
 import { buildTimeline } from "../../src/report/build-timeline.js";
-import { parseJournalLinear } from "../../src/report/read-journal.js";
 import type { Timeline } from "../../src/report/timeline-model.js";
 
 export const FIXTURES = new URL("../fixtures/journals/", import.meta.url);
@@ -15,7 +15,7 @@ export function fixtureText(name: string): string {
 }
 
 export function fixtureTimeline(name: string): Timeline {
-  return buildTimeline(parseJournalLinear(fixtureText(name)));
+  return buildTimeline(parseJournal(fixtureText(name)));
 }
 
 /** A runbook home in a temp dir holding the given journals as executions. */

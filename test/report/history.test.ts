@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { historyCommand } from "../../src/commands/history.js";
 import { ExitCode, UsageError } from "../../src/errors.js";
+import { parseJournal } from "../../src/journal/journal.js";
 import { buildTimeline } from "../../src/report/build-timeline.js";
 import { buildHistory, median } from "../../src/report/history-model.js";
-import { parseJournalLinear } from "../../src/report/read-journal.js";
 import { JournalBuilder, start } from "../fixtures/journal-builder.js";
 import { fakeIO, fixtureText, homeWith, tamper } from "./helpers.js";
 import { drillSeries, seriesId } from "./history-series.js";
@@ -17,7 +17,7 @@ function seriesHome(extra: Record<string, string> = {}): string {
 }
 
 describe("history model", () => {
-  const h = buildHistory(drillSeries().map((text) => buildTimeline(parseJournalLinear(text))));
+  const h = buildHistory(drillSeries().map((text) => buildTimeline(parseJournal(text))));
   const rb = h.runbooks[0];
 
   it("lists every execution oldest first with RTO/RPO against the objectives", () => {
@@ -48,7 +48,7 @@ describe("history model", () => {
     const timelines = drillSeries()
       .slice(0, 5)
       .map((text, i) => {
-        const t = buildTimeline(parseJournalLinear(text));
+        const t = buildTimeline(parseJournal(text));
         t.summary.rto = { ...t.summary.rto, actualMs: rtos[i] };
         if (i === 3) t.integrity = { ...t.integrity, verified: false };
         return t;

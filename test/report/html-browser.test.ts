@@ -3,13 +3,13 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseJournal } from "../../src/journal/journal.js";
 import { buildTimeline } from "../../src/report/build-timeline.js";
 import { chronologyRows } from "../../src/report/chronology-rows.js";
 import { renderHistoryHtml } from "../../src/report/history-html.js";
 import { buildHistory } from "../../src/report/history-model.js";
 import { renderTimelineHtml } from "../../src/report/html-timeline.js";
 import { chartedSteps } from "../../src/report/labels.js";
-import { parseJournalLinear } from "../../src/report/read-journal.js";
 import { fixtureText, fixtureTimeline, tamper } from "./helpers.js";
 import { drillSeries } from "./history-series.js";
 
@@ -99,9 +99,7 @@ describe("HTML timeline in headless Chromium", () => {
   );
 
   it("a tampered journal shows the alert above everything else", async () => {
-    const t = buildTimeline(
-      parseJournalLinear(tamper(fixtureText("completed"), "Rate exceeded", "Rate exceedeD")),
-    );
+    const t = buildTimeline(parseJournal(tamper(fixtureText("completed"), "Rate exceeded", "Rate exceedeD")));
     const { page, problems } = await open("timeline-tampered.html", renderTimelineHtml(t));
     const alert = page.locator("#integrity-warning");
     expect(await alert.isVisible()).toBe(true);
@@ -115,7 +113,7 @@ describe("HTML timeline in headless Chromium", () => {
   });
 
   it("history: a trend point per measured run, regressions in red", async () => {
-    const h = buildHistory(drillSeries().map((text) => buildTimeline(parseJournalLinear(text))));
+    const h = buildHistory(drillSeries().map((text) => buildTimeline(parseJournal(text))));
     const { page, problems } = await open("history.html", renderHistoryHtml(h));
     const runs = h.runbooks[0]?.runs ?? [];
     expect(await page.locator("svg.trend-chart.rto circle.point").count()).toBe(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { parseJournal } from "../../src/journal/journal.js";
 import { buildTimeline } from "../../src/report/build-timeline.js";
 import { chartedSteps } from "../../src/report/labels.js";
-import { parseJournalLinear } from "../../src/report/read-journal.js";
 import { renderStepChartSvg } from "../../src/report/step-chart-svg.js";
 import { timeDisplay } from "../../src/report/time-format.js";
 import { JournalBuilder, okStep, start } from "../fixtures/journal-builder.js";
@@ -40,7 +40,7 @@ describe("step chart SVG", () => {
     b.at(3.1).append("step.skipped", { reason: "condition", detail: "nothing to undo" }, "undo");
     b.at(4).append("milestone", { name: "service_restored", at: b.iso(4) });
     b.at(5).append("execution.completed", {});
-    const svg = renderStepChartSvg(buildTimeline(parseJournalLinear(b.text())), utc);
+    const svg = renderStepChartSvg(buildTimeline(parseJournal(b.text())), utc);
     expect(svg).toContain('<g class="marker rto offchart">\n<text');
     expect(svg).toContain("RTO objective 2m00s (T+2m00s) →");
     expect(svg).not.toMatch(/class="marker rto offchart">\n<line/);

@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { timelineCommand } from "../../src/commands/timeline.js";
 import { ExitCode, JournalTamperedError, UsageError } from "../../src/errors.js";
+import { parseJournal } from "../../src/journal/journal.js";
 import { buildTimeline } from "../../src/report/build-timeline.js";
 import { renderTimelineHtml } from "../../src/report/html-timeline.js";
 import { renderTimelineJson } from "../../src/report/json-timeline.js";
 import { renderTimelineMarkdown } from "../../src/report/markdown-timeline.js";
-import { parseJournalLinear } from "../../src/report/read-journal.js";
 import { fakeIO, fixtureText, homeWith, tamper } from "./helpers.js";
 
 const ID = "failover-case-api-20261127T031200Z-a1b2";
@@ -16,7 +16,7 @@ const tampered = () => tamper(fixtureText("completed"), "Rate exceeded", "Rate e
 
 describe("a tampered journal", () => {
   it("is flagged at the top of Markdown, in the HTML and in the JSON", () => {
-    const t = buildTimeline(parseJournalLinear(tampered()));
+    const t = buildTimeline(parseJournal(tampered()));
     expect(t.integrity.verified).toBe(false);
     expect(t.integrity.problem).toMatchObject({ line: 12, seq: 12 });
 
@@ -35,7 +35,7 @@ describe("a tampered journal", () => {
   });
 
   it("a line that is no longer JSON is named, not shown as an event", () => {
-    const t = buildTimeline(parseJournalLinear(tamper(fixtureText("completed"), '"seq":5,', '"seq":5;')));
+    const t = buildTimeline(parseJournal(tamper(fixtureText("completed"), '"seq":5,', '"seq":5;')));
     expect(t.integrity.problem).toMatchObject({ line: 5, seq: null });
     expect(t.entries.some((e) => Number.isNaN(e.seq))).toBe(false);
     expect(renderTimelineMarkdown(t)).toContain("FAILED at line 5** (not JSON)");

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { parseJournal } from "../../src/journal/journal.js";
 import { buildTimeline } from "../../src/report/build-timeline.js";
 import { renderTimelineMarkdown } from "../../src/report/markdown-timeline.js";
 import { MAX_GANTT_TASKS, renderGantt, sanitizeGanttText } from "../../src/report/mermaid-gantt.js";
-import { parseJournalLinear } from "../../src/report/read-journal.js";
 import { timeDisplay } from "../../src/report/time-format.js";
 import { JournalBuilder, okStep, start } from "../fixtures/journal-builder.js";
 import { fixtureTimeline } from "./helpers.js";
@@ -163,7 +163,7 @@ describe("mermaid gantt", () => {
       steps,
     });
     for (const [i, s] of steps.entries()) okStep(b, s.id, "exec", i, i + 0.5);
-    const t = buildTimeline(parseJournalLinear(b.text()));
+    const t = buildTimeline(parseJournal(b.text()));
     const g = renderGantt(t, timeDisplay(undefined));
     expect(g).toContain("%% 5 more steps not drawn");
     expect(g.split("\n").filter((l) => / :done, s\d+,/.test(l))).toHaveLength(MAX_GANTT_TASKS);
@@ -205,7 +205,7 @@ describe("retry storms in the printed chronology", () => {
   }
 
   it("folds a long run of retries into one line, keeps every entry in the model", () => {
-    const t = buildTimeline(parseJournalLinear(storm(40)));
+    const t = buildTimeline(parseJournal(storm(40)));
     expect(t.entries.filter((e) => e.stepId === "probe")).toHaveLength(82);
     const md = renderTimelineMarkdown(t);
     expect(md).toContain("| probe | Attempt 1 failed (retryable): 503 #1 |");
@@ -217,7 +217,7 @@ describe("retry storms in the printed chronology", () => {
   });
 
   it("prints short runs in full", () => {
-    const md = renderTimelineMarkdown(buildTimeline(parseJournalLinear(storm(2))));
+    const md = renderTimelineMarkdown(buildTimeline(parseJournal(storm(2))));
     expect(md).toContain("Attempt 2 failed (retryable): 503 #2");
     expect(md).not.toContain("more failed attempts");
   });

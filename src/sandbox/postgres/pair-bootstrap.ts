@@ -101,8 +101,9 @@ async function createAppRole(primary: PostgresServer, app: DbCredentials): Promi
   );
   await primary.query(grant[0]?.sql ?? "");
   // Runbooks measure RPO from the heartbeats with the application's login: reading is enough.
-  const read = await primary.query<{ sql: string }>("SELECT format('GRANT SELECT ON heartbeat TO %I', $1::text) AS sql", [
-    app.user,
-  ]);
+  const read = await primary.query<{ sql: string }>(
+    "SELECT format('GRANT SELECT ON heartbeat TO %I', $1::text) AS sql",
+    [app.user],
+  );
   await primary.query(read[0]?.sql ?? "");
 }
