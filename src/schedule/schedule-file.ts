@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
+import { listScenarios, scenarioDir } from "../drill/scenario.js";
 import { type Diagnostic, UsageError, ValidationError } from "../errors.js";
 import { issuesToDiagnostics } from "../language/issues.js";
 import { keysAt } from "../language/schema-keys.js";
@@ -68,7 +69,7 @@ export function isTimeZone(zone: string): boolean {
 }
 
 export interface ParseOptions {
-  /** Where runbooks/ and environments/ are looked up; unset: references are not checked. */
+  /** Where runbooks/, environments/ and drills/scenarios/ are looked up; unset: references are not checked. */
   cwd?: string;
   /** The instant "never fires again" is judged from (default: now). */
   now?: Date;
@@ -127,6 +128,15 @@ export function parseSchedule(text: string, file: string, opts: ParseOptions = {
           map.diagnostic(
             ["drills", i, "runbook"],
             `no runbook "${d.runbook}" (looked for runbooks/${d.runbook}.yaml)`,
+          ),
+        );
+      }
+      if (typeof d.scenario === "string" && !existsSync(join(scenarioDir(opts.cwd), `${d.scenario}.yaml`))) {
+        const known = listScenarios(opts.cwd);
+        diagnostics.push(
+          map.diagnostic(
+            ["drills", i, "scenario"],
+            `no scenario "${d.scenario}" (looked for drills/scenarios/${d.scenario}.yaml${known.length ? `; known: ${known.join(", ")}` : ""})`,
           ),
         );
       }

@@ -2,7 +2,6 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -54,7 +53,7 @@ function workdir(schedule: string): string {
   const cwd = mkdtempSync(join(tmpdir(), "runbook-schedule-cli-"));
   cpSync(join(ROOT, "runbooks"), join(cwd, "runbooks"), { recursive: true });
   cpSync(join(ROOT, "environments"), join(cwd, "environments"), { recursive: true });
-  mkdirSync(join(cwd, "drills"));
+  cpSync(join(ROOT, "drills", "scenarios"), join(cwd, "drills", "scenarios"), { recursive: true });
   writeFileSync(join(cwd, "drills", "schedule.yaml"), schedule);
   return cwd;
 }

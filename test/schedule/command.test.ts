@@ -16,6 +16,8 @@ function workdir(schedule: string): string {
   mkdirSync(join(cwd, "environments"));
   for (const rb of ["rb-a", "rb-b"]) writeFileSync(join(cwd, "runbooks", `${rb}.yaml`), "kind: Runbook\n");
   writeFileSync(join(cwd, "environments", "sandbox.yaml"), "name: sandbox\n");
+  mkdirSync(join(cwd, "drills", "scenarios"), { recursive: true });
+  writeFileSync(join(cwd, "drills", "scenarios", "s1.yaml"), "kind: Scenario\n");
   writeFileSync(join(cwd, "drills.yaml"), schedule);
   return cwd;
 }

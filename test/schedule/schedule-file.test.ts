@@ -77,16 +77,19 @@ describe("schedule file", () => {
     expect(problems(`${HEAD}drills:\n  - { name: a\n`)[0]).toMatch(/^drills\.yaml:\d+:\d+: YAML: /);
   });
 
-  it("with a working directory, a drill naming a missing runbook or environment is invalid", () => {
+  it("with a working directory, a drill naming a missing runbook, environment or scenario is invalid", () => {
     const cwd = mkdtempSync(join(tmpdir(), "runbook-schedule-refs-"));
     mkdirSync(join(cwd, "runbooks"));
     mkdirSync(join(cwd, "environments"));
     writeFileSync(join(cwd, "runbooks", "present.yaml"), "x: 1\n");
     writeFileSync(join(cwd, "environments", "sandbox.yaml"), "x: 1\n");
-    const text = `${HEAD}drills:\n  - { name: ok, runbook: present, env: sandbox, cron: '0 3 * * 1' }\n  - { name: bad, runbook: absent, env: nowhere, cron: '0 3 * * 1' }\n`;
+    mkdirSync(join(cwd, "drills", "scenarios"), { recursive: true });
+    writeFileSync(join(cwd, "drills", "scenarios", "region-down.yaml"), "x: 1\n");
+    const text = `${HEAD}drills:\n  - { name: ok, runbook: present, env: sandbox, scenario: region-down, cron: '0 3 * * 1' }\n  - { name: bad, runbook: absent, env: nowhere, scenario: region-dwn, cron: '0 3 * * 1' }\n`;
     expect(problems(text, { cwd })).toEqual([
       'drills.yaml:6:27: no runbook "absent" (looked for runbooks/absent.yaml)',
       'drills.yaml:6:40: no environment "nowhere" (looked for environments/nowhere.yaml)',
+      'drills.yaml:6:59: no scenario "region-dwn" (looked for drills/scenarios/region-dwn.yaml; known: region-down)',
     ]);
     expect(
       parseSchedule(text.split("\n").slice(0, 5).join("\n"), "drills.yaml", { cwd }).drills,
