@@ -137,11 +137,15 @@ export function parseFault(name: string, args: readonly string[], ctx: FaultCont
   }
 }
 
-/** `--clear` takes at most the selector (region, secret, alarm or service). */
+/**
+ * `--clear` takes the selector (region, secret, alarm or service) if the fault has one;
+ * the rest of the arguments are ignored, so the command that set a fault, repeated with
+ * `--clear`, lifts it.
+ */
 export function parseClear(name: string, args: readonly string[]): FaultClear | string {
   if (!isFaultName(name)) return `unknown fault ${name} (one of ${FAULTS.map((f) => f.name).join(", ")})`;
-  if (args.length > 1) return `usage: runbook sandbox fault ${name} [selector] --clear`;
-  return { name, selector: args[0] };
+  const selectable = ["region-down", "missing-secret", "alarm", "throttle"].includes(name);
+  return { name, selector: selectable ? args[0] : undefined };
 }
 
 /** The selector a fault is cleared by (undefined: the fault has a single instance). */

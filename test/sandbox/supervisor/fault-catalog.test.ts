@@ -47,8 +47,17 @@ describe("fault catalogue", () => {
     expect(parseFault("missing-secret", ["other"], ctx)).toMatch(/unknown secret other/);
     expect(parseFault("alarm", ["case-db-replication-lag", "RED"], ctx)).toMatch(/ALARM or OK/);
     expect(parseFault("throttle", ["rds", "fast"], ctx)).toMatch(/rps must be a number/);
-    expect(parseClear("region-down", ["a", "b"])).toMatch(/^usage:/);
+    expect(parseClear("nope", [])).toMatch(/^unknown fault nope/);
     expect(parseClear("region-down", [])).toEqual({ name: "region-down", selector: undefined });
+    // The command that set a fault, repeated with --clear, lifts it: extra arguments are ignored.
+    expect(parseClear("missing-secret", ["case-api/db", "us-west-2"])).toEqual({
+      name: "missing-secret",
+      selector: "case-api/db",
+    });
+    expect(parseClear("arc-endpoints", ["2", "blackhole"])).toEqual({
+      name: "arc-endpoints",
+      selector: undefined,
+    });
   });
 
   it("lists every fault in the help, and describes them for status", () => {
