@@ -251,7 +251,7 @@ async function runScheduler(
       cwd: io.cwd,
       env: io.env,
       // The drill runner starts the sandbox and crash scenarios as processes of this CLI.
-      cliPath: (io as CommandIO & { cliPath?: string }).cliPath ?? process.argv[1],
+      cliPath: io.cliPath ?? process.argv[1],
       // Its progress goes to stderr: stdout is one line per scheduler event.
       log: (line) => writeLine(io.stderr, line),
     });
