@@ -23,7 +23,7 @@ export const arcGetRoutingControl = defineExecutor({
     const states = await readStates(
       p.clusterEndpoints,
       p.arns.map((arn) => ({ arn })),
-      parseDuration(p.endpointTimeout ?? "2s") ?? 2000,
+      parseDuration(p.endpointTimeout ?? "1s") ?? 1000,
       ctx,
     );
     if (p.expect) {

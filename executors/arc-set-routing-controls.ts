@@ -20,7 +20,9 @@ const params = z.strictObject({
     .array(z.string().min(1))
     .optional()
     .describe("Safety rule ARNs this change may break, on purpose"),
-  endpointTimeout: Duration.optional().describe("Per cluster endpoint (default 2s)"),
+  endpointTimeout: Duration.optional().describe(
+    "Per cluster endpoint (default 1s; raise it for endpoints far away)",
+  ),
 });
 
 type Params = z.infer<typeof params>;
@@ -67,7 +69,7 @@ export const arcSetRoutingControls = defineExecutor({
       }
       throw err;
     }
-    const states = await readStates(p.clusterEndpoints, p.controls, timeout(p), ctx);
+    const states = await readStates(p.clusterEndpoints, p.controls, timeout(p), ctx, result.endpoint);
     const wrong = p.controls.filter((c) => states[c.arn] !== c.state);
     if (wrong.length) {
       throw new ExecutorError(
@@ -84,20 +86,27 @@ export async function readStates(
   controls: { arn: string }[],
   timeoutMs: number,
   ctx: ExecutorContext,
+  preferred?: string,
 ): Promise<Record<string, string>> {
   const { GetRoutingControlStateCommand } = await import("@aws-sdk/client-route53-recovery-cluster");
-  const { value } = await onAnyClusterEndpoint(endpoints, timeoutMs, ctx, async (client, signal) => {
-    const states: Record<string, string> = {};
-    for (const c of controls) {
-      const out = await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: c.arn }), {
-        abortSignal: signal,
-      });
-      states[c.arn] = out.RoutingControlState ?? "unknown";
-    }
-    return states;
-  });
+  const { value } = await onAnyClusterEndpoint(
+    endpoints,
+    timeoutMs,
+    ctx,
+    async (client, signal) => {
+      const states: Record<string, string> = {};
+      for (const c of controls) {
+        const out = await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: c.arn }), {
+          abortSignal: signal,
+        });
+        states[c.arn] = out.RoutingControlState ?? "unknown";
+      }
+      return states;
+    },
+    preferred,
+  );
   return value;
 }
 
-const timeout = (p: Pick<Params, "endpointTimeout">) => parseDuration(p.endpointTimeout ?? "2s") ?? 2000;
+const timeout = (p: Pick<Params, "endpointTimeout">) => parseDuration(p.endpointTimeout ?? "1s") ?? 1000;
 const name = (arn: string) => arn.split("/").at(-1) ?? arn;

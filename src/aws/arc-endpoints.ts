@@ -18,8 +18,12 @@ export async function onAnyClusterEndpoint<T>(
   timeoutMs: number,
   ctx: ExecutorContext,
   call: (client: Route53RecoveryClusterClient, signal: AbortSignal) => Promise<T>,
+  /** An endpoint that just answered: tried first (reading back a change should not meet a dead one again). */
+  preferred?: string,
 ): Promise<{ value: T; endpoint: string; failures: string[] }> {
-  const order = shuffle([...endpoints]);
+  const order = shuffle([...endpoints]).sort(
+    (a, b) => Number(b.endpoint === preferred) - Number(a.endpoint === preferred),
+  );
   const failures: string[] = [];
   for (const ep of order) {
     const client = await ctx.aws.client("route53-recovery-cluster", ep.region, {
