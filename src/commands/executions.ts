@@ -37,7 +37,7 @@ export function loadExecution(io: CommandIO, id: string): LoadedExecution {
     id,
     events: read.events,
     state,
-    integrity: verifyEvents(read.events),
+    integrity: verifyEvents(read.events, read.lines),
     tornTailBytes: read.tornTailBytes,
   };
 }

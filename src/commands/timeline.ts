@@ -64,7 +64,7 @@ export async function timelineCommand(
   } catch (err) {
     if (!(err instanceof NotAnExecutionJournalError)) throw err;
     const path = journalPath(home, found.id);
-    if (verifyEvents(read.events).ok) {
+    if (verifyEvents(read.events, read.lines).ok) {
       // Intact but empty: the engine died before its first line was durable.
       throw new UsageError(`execution ${found.id} has no events yet: nothing to draw`, `Inspect ${path}`);
     }

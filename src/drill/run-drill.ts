@@ -133,13 +133,14 @@ export async function runDrill(req: DrillRequest, stop: AbortSignal, o: DrillOpt
     const analysis = traffic ? await traffic.finish() : undefined;
     const calls = sandbox ? await sandbox.mutatingCalls() : [];
     const path = journalPath(home, outcome.executionId);
-    const events = readJournal(path).events;
+    const read = readJournal(path);
+    const events = read.events;
     const state = foldEvents(events)!;
     const expectations = judge({
       expect,
       state,
       calls,
-      chainVerified: verifyEvents(events).ok,
+      chainVerified: verifyEvents(events, read.lines).ok,
       ...(analysis ? { traffic: analysis } : {}),
       ...(scenario?.notStarted ? { notStarted: scenario.notStarted } : {}),
     });

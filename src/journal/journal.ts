@@ -4,21 +4,29 @@ import type { AnyJournalEvent, EventData, EventType, JournalEvent } from "./even
 
 export const GENESIS_HASH = "0".repeat(64);
 
-/** The hash covers every field but itself, in a fixed order, chained to the previous line. */
-export function hashEvent(e: Omit<JournalEvent, "hash">): string {
-  const body = JSON.stringify([e.seq, e.ts, e.type, e.stepId ?? null, e.data, e.prev]);
-  // One-shot hashing: a 100,000-event journal is verified in a fraction of a second.
-  return hash("sha256", `${e.prev}\n${body}`, "hex");
-}
-
-function serialize(e: JournalEvent): string {
-  // Fixed key order keeps the file greppable and diffable.
+/**
+ * A line is `{"seq":…,"ts":…,"type":…,["stepId":…,]"data":…,"prev":"…","hash":"…"}`: fixed key
+ * order, greppable and diffable. The hash is the sha256 of everything before `,"hash":`, which
+ * contains `prev`: so it covers the exact bytes on disk (any changed byte shows, even one that
+ * re-parses the same) and chains each line to the one before.
+ */
+export function linePrefix(e: Omit<JournalEvent, "hash">): string {
   const line: Record<string, unknown> = { seq: e.seq, ts: e.ts, type: e.type };
   if (e.stepId !== undefined) line.stepId = e.stepId;
   line.data = e.data;
   line.prev = e.prev;
-  line.hash = e.hash;
-  return `${JSON.stringify(line)}\n`;
+  return JSON.stringify(line).slice(0, -1);
+}
+
+export function hashEvent(e: Omit<JournalEvent, "hash">): string {
+  return hash("sha256", linePrefix(e), "hex");
+}
+
+/** `,"hash":"<64 hex>"}` closes every line. */
+const HASH_SUFFIX_LENGTH = 75;
+
+function serialize(e: JournalEvent): string {
+  return `${linePrefix(e)},"hash":"${e.hash}"}\n`;
 }
 
 export interface ReadResult {
@@ -27,6 +35,8 @@ export interface ReadResult {
   tornTailBytes: number;
   /** Byte length of the complete lines. */
   validBytes: number;
+  /** The complete lines as read, aligned with `events`: what verification hashes. */
+  lines: string[];
 }
 
 /** Parse a journal. A trailing partial line (crash mid-write) is reported, not thrown. */
@@ -35,8 +45,10 @@ export function parseJournal(content: string | Buffer): ReadResult {
   // Count in bytes: a crash can cut a multi-byte character, and truncation works on bytes.
   const validBytes = buf.lastIndexOf(0x0a) + 1;
   const events: AnyJournalEvent[] = [];
+  const lines: string[] = [];
   for (const line of buf.subarray(0, validBytes).toString("utf8").split("\n")) {
     if (line.length === 0) continue;
+    lines.push(line);
     try {
       events.push(JSON.parse(line) as AnyJournalEvent);
     } catch {
@@ -45,7 +57,7 @@ export function parseJournal(content: string | Buffer): ReadResult {
       events.push(notJsonPlaceholder());
     }
   }
-  return { events, tornTailBytes: buf.length - validBytes, validBytes };
+  return { events, lines, tornTailBytes: buf.length - validBytes, validBytes };
 }
 
 function notJsonPlaceholder(): AnyJournalEvent {
@@ -69,7 +81,11 @@ export interface VerifyResult {
   problem?: { line: number; seq: number; message: string };
 }
 
-export function verifyEvents(events: readonly JournalEvent[]): VerifyResult {
+/**
+ * Check the chain. With the raw `lines` (as `parseJournal` returns them) the hash is checked
+ * against the bytes read; without, against the events re-serialized as the writer would.
+ */
+export function verifyEvents(events: readonly JournalEvent[], lines?: readonly string[]): VerifyResult {
   let prev = GENESIS_HASH;
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
@@ -83,7 +99,12 @@ export function verifyEvents(events: readonly JournalEvent[]): VerifyResult {
       return fail(`expected seq ${i + 1}, found ${e.seq} (line missing, reordered or not JSON)`);
     if (e.prev !== prev)
       return fail("prev does not match the hash of the line before (line removed or altered)");
-    if (hashEvent(e) !== e.hash) return fail("content does not match its hash (line altered)");
+    const raw = lines?.[i];
+    const actual =
+      raw !== undefined ? hash("sha256", raw.slice(0, -HASH_SUFFIX_LENGTH), "hex") : hashEvent(e);
+    if (actual !== e.hash || (raw !== undefined && !raw.endsWith(`,"hash":"${e.hash}"}`))) {
+      return fail("content does not match its hash (line altered)");
+    }
     prev = e.hash;
   }
   return { ok: true, events: events.length, finalHash: prev };

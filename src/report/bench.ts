@@ -30,7 +30,7 @@ export async function benchTimeline(): Promise<{ events: number; readFoldMs: num
 
     const t0 = performance.now();
     const read = readJournal(path);
-    const verified = verifyEvents(read.events);
+    const verified = verifyEvents(read.events, read.lines);
     const state = foldEvents(read.events);
     const t1 = performance.now();
     if (!verified.ok || !state) throw new Error(`bench journal did not verify: ${verified.problem?.message}`);
@@ -48,7 +48,7 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-function syntheticJournal(): string {
+export function syntheticJournal(): string {
   const lines: string[] = [];
   let seq = 0;
   let prev = GENESIS_HASH;

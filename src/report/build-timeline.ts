@@ -24,7 +24,7 @@ export class NotAnExecutionJournalError extends Error {}
  * there is), with `integrity.verified = false` for every renderer to shout about.
  */
 export function buildTimeline(
-  read: Pick<ReadResult, "events" | "tornTailBytes">,
+  read: Pick<ReadResult, "events" | "tornTailBytes"> & { lines?: string[] },
   /** Already computed by the caller over the same events: not done twice on big journals. */
   done: { verified?: VerifyResult; state?: ExecutionState } = {},
 ): Timeline {
@@ -125,10 +125,10 @@ function resumesOf(events: AnyJournalEvent[]): Resume[] {
 }
 
 function checkIntegrity(
-  read: Pick<ReadResult, "events" | "tornTailBytes">,
+  read: Pick<ReadResult, "events" | "tornTailBytes"> & { lines?: string[] },
   verified?: VerifyResult,
 ): Integrity {
-  const v = verified ?? verifyEvents(read.events);
+  const v = verified ?? verifyEvents(read.events, read.lines);
   const integrity: Integrity = {
     verified: v.ok,
     events: v.events,

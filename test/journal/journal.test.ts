@@ -359,3 +359,21 @@ describe("JournalWriter.reopen", () => {
     expect(events.at(-1)).toMatchObject({ type: "journal.repaired", data: { droppedBytes: tail.length } });
   });
 });
+
+describe("hashing the bytes on disk", () => {
+  it("detects a change that parses back to the same event (a space added)", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "runbook-raw-")), "journal.jsonl");
+    const w = JournalWriter.create(path);
+    w.append("milestone", { name: "db_promoted", at: "2026-11-27T07:00:00.000Z" });
+    w.append("measure", { name: "rpo_observed_ms", value: 12, unit: "ms" });
+    w.close();
+    const intact = readJournal(path);
+    expect(verifyEvents(intact.events, intact.lines).ok).toBe(true);
+    writeFileSync(path, readFileSync(path, "utf8").replace('"value":12', '"value": 12'));
+    const touched = readJournal(path);
+    expect(touched.events[1]).toEqual(intact.events[1]);
+    const v = verifyEvents(touched.events, touched.lines);
+    expect(v.ok).toBe(false);
+    expect(v.problem).toMatchObject({ line: 2, message: "content does not match its hash (line altered)" });
+  });
+});
