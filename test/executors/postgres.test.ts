@@ -24,7 +24,8 @@ beforeAll(async () => {
   await pair.start();
   await pair.waitForReplication();
   // RPO is measured from heartbeats: wait until the standby has received some.
-  for (let i = 0; i < 200 && !(await pair.latestHeartbeatAt("B")); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && !(await pair.latestHeartbeatAt("B")); i++)
+    await new Promise((r) => setTimeout(r, 50));
   env = contextFor("http://127.0.0.1:9");
 }, 120_000);
 afterAll(async () => {
