@@ -1,11 +1,5 @@
 import { z } from "zod";
-import {
-  clusterEndpoint,
-  describeGlobal,
-  isDone,
-  resolveTarget,
-  waitForWriter,
-} from "../src/aws/global-cluster.js";
+import { checkWriter, moveWriter } from "../src/aws/global-cluster.js";
 import { defineExecutor } from "../src/executor.js";
 
 export const GlobalClusterTarget = {
@@ -29,32 +23,10 @@ export const rdsFailoverGlobalCluster = defineExecutor({
   aws: true,
   describe: (p) =>
     `RDS FailoverGlobalCluster ${p.globalClusterIdentifier} → ${p.targetRegion}${p.allowDataLoss ? " (AllowDataLoss: writes not yet replicated are lost)" : ""}, then wait for the new writer`,
-  async check(p, ctx) {
-    const rds = await ctx.aws.client("rds", p.targetRegion);
-    const view = await describeGlobal(rds, p.globalClusterIdentifier, ctx.signal);
-    const target = resolveTarget(view, {
-      region: p.targetRegion,
-      ...(p.targetClusterArn ? { clusterArn: p.targetClusterArn } : {}),
-    });
-    if (!isDone(view, target))
-      return { inPlace: false, detail: `writer is ${view.writerArn ?? "none"}, status ${view.status}` };
-    return {
-      inPlace: true,
-      detail: `${target} is already the writer`,
-      outputs: { writerClusterArn: target, writerEndpoint: await clusterEndpoint(rds, target, ctx.signal) },
-    };
-  },
+  check: checkWriter,
   async run(p, ctx) {
     const { FailoverGlobalClusterCommand } = await import("@aws-sdk/client-rds");
-    const rds = await ctx.aws.client("rds", p.targetRegion);
-    const view = await describeGlobal(rds, p.globalClusterIdentifier, ctx.signal);
-    const target = resolveTarget(view, {
-      region: p.targetRegion,
-      ...(p.targetClusterArn ? { clusterArn: p.targetClusterArn } : {}),
-    });
-    // A failover towards our target already under way (started before a crash) is waited for, not started again.
-    const underWay = view.failover?.toArn === target && view.status !== "available";
-    if (!underWay && !isDone(view, target)) {
+    return moveWriter(p, ctx, async (rds, target) => {
       await rds.send(
         new FailoverGlobalClusterCommand({
           GlobalClusterIdentifier: p.globalClusterIdentifier,
@@ -64,16 +36,6 @@ export const rdsFailoverGlobalCluster = defineExecutor({
         { abortSignal: ctx.signal },
       );
       ctx.logger.info({ target }, "FailoverGlobalCluster accepted");
-    }
-    const promotedAt = await waitForWriter(rds, p.globalClusterIdentifier, target, ctx.signal, (s) =>
-      ctx.logger.info({ status: s }, "waiting for the new writer"),
-    );
-    ctx.milestone("db_promoted", promotedAt);
-    return {
-      writerClusterArn: target,
-      writerEndpoint: await clusterEndpoint(rds, target, ctx.signal),
-      promotedAt: promotedAt.toISOString(),
-      alreadyUnderWay: underWay,
-    };
+    });
   },
 });

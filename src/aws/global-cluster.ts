@@ -1,5 +1,5 @@
 import type { RDSClient } from "@aws-sdk/client-rds";
-import { fatal } from "../executor.js";
+import { type CheckResult, type ExecutorContext, fatal, type Outputs } from "../executor.js";
 import { poll } from "./poll.js";
 
 /**
@@ -94,4 +94,56 @@ export async function clusterEndpoint(
   });
   const c = out.DBClusters?.[0];
   return c?.Endpoint ? `${c.Endpoint}${c.Port ? `:${c.Port}` : ""}` : undefined;
+}
+
+export interface WriterTarget {
+  globalClusterIdentifier: string;
+  targetRegion: string;
+  targetClusterArn?: string;
+}
+
+async function locate(p: WriterTarget, ctx: ExecutorContext) {
+  const rds = await ctx.aws.client("rds", p.targetRegion);
+  const view = await describeGlobal(rds, p.globalClusterIdentifier, ctx.signal);
+  const target = resolveTarget(view, {
+    region: p.targetRegion,
+    ...(p.targetClusterArn ? { clusterArn: p.targetClusterArn } : {}),
+  });
+  return { rds, view, target };
+}
+
+/** `check` of the global-cluster executors: is the target already the writer? */
+export async function checkWriter(p: WriterTarget, ctx: ExecutorContext): Promise<CheckResult> {
+  const { rds, view, target } = await locate(p, ctx);
+  if (!isDone(view, target))
+    return { inPlace: false, detail: `writer is ${view.writerArn ?? "none"}, status ${view.status}` };
+  return {
+    inPlace: true,
+    detail: `${target} is already the writer`,
+    outputs: { writerClusterArn: target, writerEndpoint: await clusterEndpoint(rds, target, ctx.signal) },
+  };
+}
+
+/**
+ * `run` of the global-cluster executors: start the operation unless one towards the same
+ * target is under way (started before a crash) or done, then wait for the new writer.
+ */
+export async function moveWriter(
+  p: WriterTarget,
+  ctx: ExecutorContext,
+  start: (rds: RDSClient, targetArn: string) => Promise<void>,
+): Promise<Outputs> {
+  const { rds, view, target } = await locate(p, ctx);
+  const underWay = view.failover?.toArn === target && view.status !== "available";
+  if (!underWay && !isDone(view, target)) await start(rds, target);
+  const promotedAt = await waitForWriter(rds, p.globalClusterIdentifier, target, ctx.signal, (status) =>
+    ctx.logger.info({ status }, "waiting for the new writer"),
+  );
+  ctx.milestone("db_promoted", promotedAt);
+  return {
+    writerClusterArn: target,
+    writerEndpoint: await clusterEndpoint(rds, target, ctx.signal),
+    promotedAt: promotedAt.toISOString(),
+    alreadyUnderWay: underWay,
+  };
 }

@@ -78,3 +78,17 @@ function usedVars(runbook: Runbook): Set<string> {
   }
   return names;
 }
+
+/** The engine options preparation decides: where it runs, as whom, with which AWS clients and values. */
+export function engineBase(p: Prepared, ctx: Pick<CommandIO, "cwd" | "env">) {
+  return {
+    home: homeOf(ctx),
+    workdir: ctx.cwd,
+    env: ctx.env,
+    aws: p.aws,
+    operator: p.operator,
+    ...(p.environment
+      ? { environment: { name: p.environment.name, file: p.environment.file, vars: p.environment.vars } }
+      : {}),
+  };
+}

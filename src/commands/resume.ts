@@ -1,11 +1,11 @@
 import { resumeExecution } from "../engine/engine.js";
 import { parseInputPairs } from "../language/inputs.js";
 import type { Runbook } from "../language/runbook.js";
-import { homeOf, loadExecution } from "./executions.js";
+import { loadExecution } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import { RunOutput } from "./live-view.js";
 import { settle } from "./outcome.js";
-import { prepare } from "./prepare.js";
+import { engineBase, prepare } from "./prepare.js";
 
 export interface ResumeOptions {
   approve?: boolean;
@@ -23,7 +23,7 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
   }
   // The environment is read again (its values are not journaled: they may hold secrets).
   const runbook = before.state.runbookIr as Runbook;
-  const { environment, aws, operator } = await prepare(runbook, before.state.environmentFile, io);
+  const prepared = await prepare(runbook, before.state.environmentFile, io);
   const out = new RunOutput(io, Boolean(opts.json));
   out.seed(before.events);
   try {
@@ -35,14 +35,7 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
         secretInputs: parseInputPairs(opts.input ?? []),
       },
       {
-        home: homeOf(io),
-        workdir: io.cwd,
-        env: io.env,
-        aws,
-        ...(environment
-          ? { environment: { name: environment.name, file: environment.file, vars: environment.vars } }
-          : {}),
-        operator,
+        ...engineBase(prepared, io),
         autoApprove: Boolean(opts.approve),
         onEvent: out.onEvent,
         ...(out.live ? { prompt: out.prompt } : {}),
@@ -57,6 +50,6 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
     return settle(outcome, io, !out.live);
   } finally {
     out.stop();
-    aws.destroy();
+    prepared.aws.destroy();
   }
 }

@@ -2,11 +2,10 @@ import { startExecution } from "../engine/engine.js";
 import { UsageError } from "../errors.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
-import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import { RunOutput } from "./live-view.js";
 import { settle } from "./outcome.js";
-import { prepare } from "./prepare.js";
+import { engineBase, prepare } from "./prepare.js";
 
 export interface RunOptions {
   input?: string[];
@@ -27,21 +26,14 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
     if (Number.isNaN(declaredAt.getTime()))
       throw new UsageError(`--declared-at: not an ISO-8601 time: ${opts.declaredAt}`);
   }
-  const { environment, aws, operator } = await prepare(runbook, opts.env, io);
+  const prepared = await prepare(runbook, opts.env, io);
   const out = new RunOutput(io, Boolean(opts.json));
   try {
     const outcome = await startExecution(
       runbook,
       { inputs, ...(declaredAt ? { declaredAt } : {}), ...(opts.asDrill ? { mode: "drill" as const } : {}) },
       {
-        home: homeOf(io),
-        workdir: io.cwd,
-        env: io.env,
-        aws,
-        ...(environment
-          ? { environment: { name: environment.name, file: environment.file, vars: environment.vars } }
-          : {}),
-        operator,
+        ...engineBase(prepared, io),
         autoApprove: Boolean(opts.approve),
         onEvent: out.onEvent,
         ...(out.live ? { prompt: out.prompt } : {}),
@@ -56,6 +48,6 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
     return settle(outcome, io, !out.live);
   } finally {
     out.stop();
-    aws.destroy();
+    prepared.aws.destroy();
   }
 }

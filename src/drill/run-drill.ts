@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { prepare } from "../commands/prepare.js";
+import { engineBase, prepare } from "../commands/prepare.js";
 import { type ExecutionOutcome, resumeExecution, startExecution } from "../engine/engine.js";
 import { loadEnvironment } from "../environment/environment.js";
 import { ExitCode, RunbookError } from "../errors.js";
@@ -112,22 +112,9 @@ export async function runDrill(req: DrillRequest, stop: AbortSignal, o: DrillOpt
           runbook,
           { inputs, mode: "drill", ...(declaredAt ? { declaredAt } : {}) },
           {
-            home,
-            workdir: o.cwd,
-            env: o.env,
-            operator: prepared.operator,
+            ...engineBase(prepared, o),
             autoApprove: true,
-            aws: prepared.aws,
             stop,
-            ...(prepared.environment
-              ? {
-                  environment: {
-                    name: prepared.environment.name,
-                    file: prepared.environment.file,
-                    vars: prepared.environment.vars,
-                  },
-                }
-              : {}),
           },
         );
     const analysis = traffic ? await traffic.finish() : undefined;
@@ -244,22 +231,9 @@ async function crashAndResume(
       id!,
       {},
       {
-        home,
-        workdir: o.cwd,
-        env: o.env,
-        operator: prepared.operator,
+        ...engineBase(prepared, o),
         autoApprove: true,
-        aws: prepared.aws,
         stop,
-        ...(prepared.environment
-          ? {
-              environment: {
-                name: prepared.environment.name,
-                file: prepared.environment.file,
-                vars: prepared.environment.vars,
-              },
-            }
-          : {}),
       },
     );
   } finally {
