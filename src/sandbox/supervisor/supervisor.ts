@@ -357,6 +357,9 @@ export class SandboxSupervisor {
     switch (fault.name) {
       case "region-down":
         if (pair.isRegionDown(fault.region)) await pair.startRegion(fault.region);
+        // As Aurora does after a failover: the old primary's region comes back as a secondary
+        // of the new writer (its unreplicated writes are gone), so failback can switch over.
+        if (pair.writer() !== fault.region) await pair.rebuildStandby(pair.writer());
         await this.caseApi(fault.region).setDown(false);
         emulator.regionDown(fault.region, false);
         return;
