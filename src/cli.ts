@@ -18,6 +18,15 @@ const io: CommandIO = {
   isTTY: Boolean(process.stdout.isTTY),
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
   ...(process.argv[1] ? { cliPath: process.argv[1] } : {}),
+  trapInterrupts: (message) => {
+    const first = new AbortController();
+    process.on("SIGINT", () => {
+      if (first.signal.aborted) process.exit(130);
+      first.abort();
+      process.stderr.write(`\n${message}\n`);
+    });
+    return first.signal;
+  },
 };
 
 // The SDK's "newer SDKs will need Node 22" notice is for the project's maintainers, not

@@ -11,6 +11,11 @@ export interface CommandIO {
   color: boolean;
   /** This CLI's entry file, for commands that start helper processes of it (drills, the sandbox). */
   cliPath?: string;
+  /**
+   * From now on, a first Ctrl-C aborts the returned signal (after printing `message`) instead
+   * of killing the process; a second one exits at once. For commands that can stop cleanly.
+   */
+  trapInterrupts?: (message: string) => AbortSignal;
 }
 
 export function writeLine(stream: NodeJS.WritableStream, text = ""): void {

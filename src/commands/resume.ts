@@ -24,6 +24,9 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
   // The environment is read again (its values are not journaled: they may hold secrets).
   const runbook = before.state.runbookIr as Runbook;
   const prepared = await prepare(runbook, before.state.environmentFile, io);
+  const stop = io.trapInterrupts?.(
+    "Ctrl-C: stopping before the next step (the current one finishes). Ctrl-C again stops at once; runbook resume continues either way.",
+  );
   const out = new RunOutput(io, Boolean(opts.json));
   out.seed(before.events);
   try {
@@ -36,6 +39,7 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
       },
       {
         ...engineBase(prepared, io),
+        ...(stop ? { stop } : {}),
         autoApprove: Boolean(opts.approve),
         onEvent: out.onEvent,
         ...(out.live ? { prompt: out.prompt } : {}),

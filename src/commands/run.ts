@@ -27,6 +27,9 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
       throw new UsageError(`--declared-at: not an ISO-8601 time: ${opts.declaredAt}`);
   }
   const prepared = await prepare(runbook, opts.env, io);
+  const stop = io.trapInterrupts?.(
+    "Ctrl-C: stopping before the next step (the current one finishes). Ctrl-C again stops at once; runbook resume continues either way.",
+  );
   const out = new RunOutput(io, Boolean(opts.json));
   try {
     const outcome = await startExecution(
@@ -34,6 +37,7 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
       { inputs, ...(declaredAt ? { declaredAt } : {}), ...(opts.asDrill ? { mode: "drill" as const } : {}) },
       {
         ...engineBase(prepared, io),
+        ...(stop ? { stop } : {}),
         autoApprove: Boolean(opts.approve),
         onEvent: out.onEvent,
         ...(out.live ? { prompt: out.prompt } : {}),
