@@ -252,7 +252,9 @@ sandbox
   .option("--rate <n>", "writes per second", "20")
   .option("--duration <duration>", "how long (Ctrl-C ends it early)", "30s")
   .option("--log <file>", "traffic log (JSONL; default .runbook/sandbox/traffic-<time>.jsonl)")
-  .action(async (opts) => done(await (await import("./commands/sandbox.js")).sandboxTraffic(opts, io)));
+  .action(async (opts) =>
+    done(await (await import("./commands/sandbox-traffic.js")).sandboxTraffic(opts, io)),
+  );
 sandbox
   .command("reset")
   .description("Back to the initial topology: faults lifted, routing controls reset, standby rebuilt")

@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import { ExitCode, RunbookError, UsageError } from "../errors.js";
 import {
   endpointsPath,
@@ -12,7 +11,7 @@ import {
   supervisorPidPath,
 } from "../sandbox/endpoints.js";
 import { FAULTS, faultHelp, isFaultName } from "../sandbox/supervisor/fault-catalog.js";
-import { renderEndpoints, renderStatus, renderTrafficSummary } from "../sandbox/supervisor/render.js";
+import { renderEndpoints, renderStatus } from "../sandbox/supervisor/render.js";
 import type { SandboxStatus } from "../sandbox/supervisor/status.js";
 import {
   isProcessAlive,
@@ -23,6 +22,7 @@ import {
 } from "../sandbox/supervisor/supervisor-process.js";
 import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
+import { control, parseDurationOption, requireSandbox } from "./sandbox-access.js";
 
 /**
  * `runbook sandbox up | down | status | fault | traffic | reset`.
@@ -41,65 +41,12 @@ export class SandboxError extends RunbookError {
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
 
-/** "30s", "1m", "500ms", "2" (seconds) → ms. */
-export function parseDuration(text: string, what: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!match?.[1]) throw new UsageError(`${what} must be a duration like 30s, 2m or 500ms (got ${text})`);
-  const value = Number(match[1]);
-  const unit = match[2] ?? "s";
-  return Math.round(unit === "ms" ? value : unit === "m" ? value * 60_000 : value * 1_000);
-}
-
 function parsePort(text: string | undefined): number {
   if (text === undefined) return 0;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port must be a TCP port number (got ${text})`);
   return port;
-}
-
-const notRunning = () => new UsageError("the sandbox is not running", "Start it with: runbook sandbox up");
-
-/** The running sandbox's endpoints (endpoints.json present and its supervisor alive), else a usage error. */
-async function requireSandbox(io: CommandIO): Promise<SandboxEndpoints> {
-  const home = homeOf(io);
-  const endpoints = await readSandboxEndpoints(home);
-  if (!endpoints) {
-    const pid = await readSupervisorPid(home);
-    if (pid !== undefined && isProcessAlive(pid))
-      throw new UsageError(
-        `the sandbox is still starting (supervisor pid ${pid})`,
-        `Wait for it: runbook sandbox up (its log: ${supervisorLogPath(home)})`,
-      );
-    throw notRunning();
-  }
-  if (!isProcessAlive(endpoints.pid)) {
-    throw new UsageError(
-      `the sandbox is not running (its supervisor, pid ${endpoints.pid}, is gone)`,
-      "Clean up with: runbook sandbox down\nthen start it with: runbook sandbox up",
-    );
-  }
-  return endpoints;
-}
-
-async function control<T>(endpoints: SandboxEndpoints, method: "GET" | "POST", path: string, body?: unknown) {
-  let response: Response;
-  try {
-    response = await fetch(`${endpoints.control}${path}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-      signal: AbortSignal.timeout(120_000),
-    });
-  } catch (error) {
-    throw new UsageError(
-      `the sandbox's control API (${endpoints.control}) does not answer: ${(error as Error).message}`,
-      "Is it still starting? Check: runbook sandbox status",
-    );
-  }
-  const json = (await response.json().catch(() => ({}))) as T & { error?: string };
-  return { status: response.status, json };
 }
 
 // ---------------------------------------------------------------- up
@@ -113,7 +60,7 @@ export interface UpOptions {
 export async function sandboxUp(opts: UpOptions, io: CommandIO): Promise<number> {
   const home = homeOf(io);
   const port = parsePort(opts.port);
-  const ttlMs = parseDuration(opts.ttl ?? "1s", "--ttl");
+  const ttlMs = parseDurationOption(opts.ttl ?? "1s", "--ttl");
   const existing = await readSupervisorPid(home);
   if (existing !== undefined && isProcessAlive(existing)) {
     const endpoints = await readSandboxEndpoints(home);
@@ -357,98 +304,5 @@ export async function sandboxReset(io: CommandIO): Promise<number> {
     io.stdout,
     `sandbox reset in ${((Date.now() - started) / 1000).toFixed(1)} s: faults lifted, ${endpoints.regions[0]} writer and routed, ${endpoints.regions[1]} streaming standby`,
   );
-  return 0;
-}
-
-// ---------------------------------------------------------------- traffic
-
-export interface TrafficOptions {
-  rate?: string;
-  duration?: string;
-  log?: string;
-}
-
-export async function sandboxTraffic(opts: TrafficOptions, io: CommandIO): Promise<number> {
-  const rate = Number(opts.rate ?? "20");
-  if (!Number.isFinite(rate) || rate <= 0 || rate > 1_000)
-    throw new UsageError(`--rate must be requests per second, 1 to 1000 (got ${opts.rate})`);
-  const durationMs = parseDuration(opts.duration ?? "30s", "--duration");
-  const endpoints = await requireSandbox(io);
-  const home = homeOf(io);
-  const stamp = new Date()
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-  const logPath = opts.log ? resolve(io.cwd, opts.log) : join(sandboxDir(home), `traffic-${stamp}.jsonl`);
-  await rm(logPath, { force: true });
-
-  // Everything the run needs is loaded before it starts: a long run must not depend on
-  // files (dist chunks) that a rebuild could replace meanwhile.
-  const [{ TrafficGenerator }, { readTrafficLog }, { analyzeTraffic }, { listCaseIds }] = await Promise.all([
-    import("../sandbox/traffic/traffic-generator.js"),
-    import("../sandbox/traffic/traffic-log.js"),
-    import("../sandbox/traffic/traffic-analysis.js"),
-    import("../sandbox/apps/case-store.js"),
-  ]);
-  const generator = new TrafficGenerator({ targetUrl: endpoints.edge, logPath, ratePerSecond: rate });
-  writeLine(
-    io.stdout,
-    `traffic: ${rate} writes/s through the edge ${endpoints.edge} for ${durationMs / 1000} s (Ctrl-C ends it early)`,
-  );
-  const started = Date.now();
-  generator.start();
-  let lastPrinted = 0;
-  const progress = () => {
-    const s = generator.stats();
-    const line = `  ${((Date.now() - started) / 1000).toFixed(1)} s: ${s.attempts} sent, ${s.acknowledged} acknowledged, ${s.failed} failed, ${s.inFlight} in flight`;
-    if (io.isTTY) io.stdout.write(`\r\x1b[2K${line}`);
-    else if (Date.now() - lastPrinted >= 2_000) {
-      lastPrinted = Date.now();
-      writeLine(io.stdout, line);
-    }
-  };
-  const ticker = setInterval(progress, 250);
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(finish, durationMs);
-    function finish() {
-      clearTimeout(timer);
-      process.off("SIGINT", finish);
-      process.off("SIGTERM", finish);
-      resolve();
-    }
-    process.once("SIGINT", finish);
-    process.once("SIGTERM", finish);
-  });
-  clearInterval(ticker);
-  const elapsedMs = Date.now() - started;
-  await generator.stop();
-  if (io.isTTY) io.stdout.write("\n");
-
-  const entries = await readTrafficLog(logPath);
-  // The writes that count are those on the server that writes now (after a failover, the promoted one).
-  let present = new Set<string>();
-  let checkedAgainst: { region: string } | { error: string };
-  try {
-    const { json } = await control<SandboxStatus>(endpoints, "GET", "/status");
-    const fresh = (await readSandboxEndpoints(home)) ?? endpoints;
-    const db = fresh.databases[json.writerRegion];
-    if (!db) throw new Error(`no database listed for the writer region ${json.writerRegion}`);
-    present = await listCaseIds(
-      { host: db.host, port: db.port },
-      { user: db.user, password: db.password, database: db.database },
-    );
-    checkedAgainst = { region: json.writerRegion };
-  } catch (error) {
-    checkedAgainst = { error: (error as Error).message };
-  }
-  const analysis = analyzeTraffic(entries, present);
-  for (const line of renderTrafficSummary({
-    analysis,
-    ratePerSecond: rate,
-    elapsedMs,
-    logPath,
-    checkedAgainst,
-  }))
-    writeLine(io.stdout, line);
   return 0;
 }

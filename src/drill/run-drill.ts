@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { engineBase, prepare } from "../commands/prepare.js";
 import { type ExecutionOutcome, resumeExecution, startExecution } from "../engine/engine.js";
-import { loadEnvironment } from "../environment/environment.js";
+import { environmentKind } from "../environment/environment.js";
 import { ExitCode, RunbookError } from "../errors.js";
 import { achievedRtoMs, foldEvents, observedRpoMs } from "../journal/fold.js";
 import { JournalWriter, readJournal, verifyEvents } from "../journal/journal.js";
@@ -49,7 +49,8 @@ export async function runDrill(req: DrillRequest, stop: AbortSignal, o: DrillOpt
   const scenario = req.scenario ? loadScenario(req.scenario, o.cwd) : undefined;
   const expect = req.expect ?? scenario?.expect ?? "completed";
   // The prod guard: where the drill would run decides, the environment first, else the runbook's own mark.
-  const environment = req.env ? loadEnvironmentLenient(req.env, o, home) : undefined;
+  // Only the kind: a sandbox environment cannot be loaded until the sandbox is up.
+  const environment = req.env ? environmentKind(req.env, o.cwd) : undefined;
   const target = environment?.kind ?? runbook.environment;
   if (target === "prod") {
     throw new DrillRefusedError(
@@ -156,18 +157,6 @@ export async function runDrill(req: DrillRequest, stop: AbortSignal, o: DrillOpt
       await sandbox.reset().catch((err) => log(`could not reset the sandbox: ${(err as Error).message}`));
     }
     if (startedSandbox && !o.keepSandbox) await cli(o, ["sandbox", "down"]).catch(() => undefined);
-  }
-}
-
-function loadEnvironmentLenient(name: string, o: DrillOptions, home: string) {
-  // The sandbox environment needs a running sandbox for its values; its kind is known without.
-  try {
-    return loadEnvironment(name, o.cwd, home, o.env);
-  } catch (err) {
-    if (name === "sandbox" || /sandbox is not running/.test((err as Error).message)) {
-      return { name, kind: "sandbox" as const };
-    }
-    throw err;
   }
 }
 

@@ -63,6 +63,19 @@ export function loadEnvironment(
   home: string,
   env: Record<string, string | undefined>,
 ): Environment {
+  const { file, text, doc } = readEnvironmentFile(arg, cwd);
+  let sandbox: Record<string, unknown> | undefined;
+  if (doc.from === "sandbox") sandbox = readSandbox(home);
+  return resolveEnvironment(file, text, doc, env, sandbox);
+}
+
+/** What kind of place an environment is (prod, nonprod, sandbox), without needing a running sandbox. */
+export function environmentKind(arg: string, cwd: string): { name: string; kind: Environment["kind"] } {
+  const { doc } = readEnvironmentFile(arg, cwd);
+  return { name: doc.metadata.name, kind: doc.metadata.environment };
+}
+
+function readEnvironmentFile(arg: string, cwd: string) {
   const file =
     /\.ya?ml$/.test(arg) || arg.includes("/")
       ? isAbsolute(arg)
@@ -80,9 +93,16 @@ export function loadEnvironment(
   if (syntax.length) throw new ValidationError(syntax);
   const parsed = EnvironmentDocument.safeParse(map.doc.toJS(), { reportInput: true });
   if (!parsed.success) throw new ValidationError(issuesToDiagnostics(parsed.error.issues, map, []));
-  const doc = parsed.data;
-  let sandbox: Record<string, unknown> | undefined;
-  if (doc.from === "sandbox") sandbox = readSandbox(home);
+  return { file, text, doc: parsed.data };
+}
+
+function resolveEnvironment(
+  file: string,
+  text: string,
+  doc: z.infer<typeof EnvironmentDocument>,
+  env: Record<string, string | undefined>,
+  sandbox: Record<string, unknown> | undefined,
+): Environment {
   const vars = renderDeep(doc.vars ?? {}, {
     inputs: {},
     steps: {},

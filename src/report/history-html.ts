@@ -1,5 +1,5 @@
 import type { History, HistoryRun, RunbookHistory } from "./history-model.js";
-import { BASELINE_WINDOW, MIN_BASELINE_RUNS, REGRESSION_TOLERANCE } from "./history-model.js";
+import { BASELINE_WINDOW, MIN_BASELINE_RUNS, REGRESSION_TOLERANCE, runFlags } from "./history-model.js";
 import { cssToken, esc } from "./html-escape.js";
 import { REPORT_CSS } from "./html-style.js";
 import { durationOrDash, verdictLabel } from "./labels.js";
@@ -67,15 +67,6 @@ ${rb.runs.map(row).join("\n")}
 }
 
 function row(r: HistoryRun): string {
-  const flags = [
-    ...(r.integrityVerified ? [] : ["TAMPERED"]),
-    ...r.regressions.map((g) =>
-      g.kind === "rto-over-baseline"
-        ? "REGRESSION"
-        : g.kind === "rto-over-objective"
-          ? "RTO MISSED"
-          : "RPO MISSED",
-    ),
-  ];
+  const flags = runFlags(r);
   return `<tr class="${r.regressions.length > 0 ? "regressed" : ""}"><td class="time mono">${esc(r.startedAt.slice(0, 16).replace("T", " "))}</td><td class="mono">${esc(r.executionId)}</td><td>${r.mode}</td><td>${esc(r.environment)}</td><td><span class="badge ${cssToken(r.outcome)}">${esc(r.outcome)}</span></td><td class="num">${durationOrDash(r.rto.actualMs)}</td><td class="num">${durationOrDash(r.rto.objectiveMs)}</td><td><span class="badge ${r.rto.verdict}">${verdictLabel(r.rto.verdict)}</span></td><td class="num">${durationOrDash(r.rpo.actualMs)}</td><td class="num">${durationOrDash(r.rpo.objectiveMs)}</td><td><span class="badge ${r.rpo.verdict}">${verdictLabel(r.rpo.verdict)}</span></td><td class="num">${durationOrDash(r.baselineRtoMs)}</td><td class="st failed">${esc(flags.join(", "))}</td></tr>`;
 }

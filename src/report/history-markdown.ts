@@ -1,5 +1,5 @@
 import type { History, HistoryRun, RunbookHistory } from "./history-model.js";
-import { BASELINE_WINDOW, MIN_BASELINE_RUNS, REGRESSION_TOLERANCE } from "./history-model.js";
+import { BASELINE_WINDOW, MIN_BASELINE_RUNS, REGRESSION_TOLERANCE, runFlags } from "./history-model.js";
 import { durationOrDash, verdictLabel } from "./labels.js";
 import { mdCell } from "./markdown-timeline.js";
 
@@ -58,16 +58,7 @@ function runbookSection(rb: RunbookHistory): string[] {
 }
 
 function runRow(r: HistoryRun): string {
-  const flags = [
-    ...(r.integrityVerified ? [] : ["TAMPERED"]),
-    ...r.regressions.map((g) =>
-      g.kind === "rto-over-baseline"
-        ? "REGRESSION"
-        : g.kind === "rto-over-objective"
-          ? "RTO MISSED"
-          : "RPO MISSED",
-    ),
-  ];
+  const flags = runFlags(r);
   return `| ${r.startedAt.slice(0, 16).replace("T", " ")} | \`${r.executionId}\` | ${r.mode} | ${mdCell(r.environment)} | ${r.outcome} | ${durationOrDash(r.rto.actualMs)} | ${durationOrDash(r.rto.objectiveMs)} | ${verdictLabel(r.rto.verdict)} | ${durationOrDash(r.rpo.actualMs)} | ${durationOrDash(r.rpo.objectiveMs)} | ${verdictLabel(r.rpo.verdict)} | ${durationOrDash(r.baselineRtoMs)} | ${flags.length ? `**${flags.join(", ")}**` : ""} |`;
 }
 

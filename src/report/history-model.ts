@@ -167,3 +167,13 @@ function regressionsOf(run: HistoryRun): Regression[] {
   }
   return out;
 }
+
+/** The warnings a run carries in history tables: tampered journal, regressions. */
+export function runFlags(r: HistoryRun): string[] {
+  const label = {
+    "rto-over-baseline": "REGRESSION",
+    "rto-over-objective": "RTO MISSED",
+    "rpo-over-objective": "RPO MISSED",
+  } as const;
+  return [...(r.integrityVerified ? [] : ["TAMPERED"]), ...r.regressions.map((g) => label[g.kind])];
+}
