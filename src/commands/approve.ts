@@ -15,7 +15,7 @@ export async function approveCommand(
   opts: { step?: string; decline?: boolean; reason?: string },
   io: CommandIO,
 ): Promise<number> {
-  const ex = loadExecution(io, id);
+  const ex = await loadExecution(io, id);
   const s = ex.state;
   if (s.status === "completed" || s.status === "aborted" || s.status === "failed") {
     throw new UsageError(`execution ${id} is ${s.status}; there is no gate to approve`);

@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import type { AnyJournalEvent } from "../journal/events.js";
 import { type ExecutionState, foldEvents } from "../journal/fold.js";
-import { readJournal, type VerifyResult, verifyEvents } from "../journal/journal.js";
+import type { VerifyResult } from "../journal/journal.js";
+import { loadJournal } from "../journal/load-journal.js";
 import { executionsDir, journalPath, runbookHome } from "../journal/paths.js";
 import type { CommandIO } from "./io.js";
 
@@ -18,7 +19,7 @@ export function homeOf(io: Pick<CommandIO, "cwd" | "env">): string {
   return runbookHome(io.env, io.cwd);
 }
 
-export function loadExecution(io: CommandIO, id: string): LoadedExecution {
+export async function loadExecution(io: CommandIO, id: string): Promise<LoadedExecution> {
   const home = homeOf(io);
   const path = journalPath(home, id);
   if (!existsSync(path)) {
@@ -30,14 +31,14 @@ export function loadExecution(io: CommandIO, id: string): LoadedExecution {
         : "No executions yet: start one with runbook run <runbook>",
     );
   }
-  const read = readJournal(path);
+  const { read, verified } = await loadJournal(path);
   const state = foldEvents(read.events);
   if (!state) throw new UsageError(`execution "${id}" has no start event; its journal is unusable`);
   return {
     id,
     events: read.events,
     state,
-    integrity: verifyEvents(read.events, read.lines),
+    integrity: verified,
     tornTailBytes: read.tornTailBytes,
   };
 }

@@ -7,8 +7,9 @@ export async function listCommand(
   opts: { runbook?: string; json?: boolean },
   io: CommandIO,
 ): Promise<number> {
-  const rows = listExecutionIds(homeOf(io))
-    .map((id) => loadExecution(io, id))
+  const executions = [];
+  for (const id of listExecutionIds(homeOf(io))) executions.push(await loadExecution(io, id));
+  const rows = executions
     .filter((ex) => !opts.runbook || ex.state.runbook.name === opts.runbook)
     .map(({ id, state: s, integrity }) => ({
       id,

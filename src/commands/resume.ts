@@ -16,7 +16,7 @@ export interface ResumeOptions {
 }
 
 export async function resumeCommand(id: string, opts: ResumeOptions, io: CommandIO): Promise<number> {
-  const before = loadExecution(io, id);
+  const before = await loadExecution(io, id);
   if (before.state.status === "completed" || before.state.status === "aborted") {
     writeLine(io.stdout, `${id} already ${before.state.status}; nothing to resume.`);
     return settle({ executionId: id, status: before.state.status, state: before.state }, io, true);

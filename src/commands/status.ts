@@ -5,7 +5,7 @@ import { type CommandIO, writeLine } from "./io.js";
 import { renderStatus } from "./status-view.js";
 
 export async function statusCommand(id: string, opts: { json?: boolean }, io: CommandIO): Promise<number> {
-  const ex = loadExecution(io, id);
+  const ex = await loadExecution(io, id);
   const s = ex.state;
   // The journal says "running" until a terminal event; only the lock can tell a live run from a dead one.
   let live: string = s.status;

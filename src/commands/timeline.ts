@@ -1,13 +1,15 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ExitCode, JournalTamperedError, UsageError } from "../errors.js";
-import { readJournal, verifyEvents } from "../journal/journal.js";
+import { loadJournal } from "../journal/load-journal.js";
 import { executionsDir, journalPath, runbookHome } from "../journal/paths.js";
 import { buildTimeline, NotAnExecutionJournalError } from "../report/build-timeline.js";
 import { resolveExecutionId } from "../report/find-execution.js";
 import { renderTimelineHtml } from "../report/html-timeline.js";
 import { renderTimelineJson } from "../report/json-timeline.js";
-import { renderTimelineMarkdown } from "../report/markdown-timeline.js";
+import { writeTimelineMarkdown } from "../report/markdown-timeline.js";
+import { TextSink } from "../report/text-sink.js";
 import { isValidTimeZone } from "../report/time-format.js";
 import type { Timeline } from "../report/timeline-model.js";
 import { type CommandIO, writeLine } from "./io.js";
@@ -24,15 +26,41 @@ export function checkFormat(format: string | undefined): ReportFormat {
   return f as ReportFormat;
 }
 
-/** Writes a report to `-o <file>` (relative to the working directory) or to stdout. */
-export function emitReport(text: string, output: string | undefined, io: CommandIO, what: string): void {
+/**
+ * Writes a report to `-o <file>` (relative to the working directory) or to stdout, as it is
+ * rendered. A file appears whole or not at all: it is written beside and renamed.
+ */
+export function emitReport(
+  render: string | ((sink: TextSink) => void),
+  output: string | undefined,
+  io: CommandIO,
+  what: string,
+): void {
+  const write = (to: (chunk: string) => void) => {
+    if (typeof render === "string") return to(render);
+    const sink = new TextSink(to);
+    render(sink);
+    sink.flush();
+  };
   if (output === undefined || output === "-") {
-    io.stdout.write(text);
+    write((chunk) => io.stdout.write(chunk));
     return;
   }
   const path = resolve(io.cwd, output);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  const partial = `${path}.${randomBytes(4).toString("hex")}.partial`;
+  const fd = openSync(partial, "w");
+  try {
+    try {
+      write((chunk) => writeSync(fd, chunk));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(partial, path);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
   writeLine(io.stderr, `${what} written to ${path}`);
 }
 
@@ -57,14 +85,14 @@ export async function timelineCommand(
   const found = resolveExecutionId(home, executionId);
   if (!("id" in found)) throw unknownExecution(executionId, home, found.candidates);
 
-  const read = readJournal(journalPath(home, found.id));
+  const { read, verified } = await loadJournal(journalPath(home, found.id));
   let timeline: Timeline;
   try {
-    timeline = buildTimeline(read);
+    timeline = buildTimeline(read, { verified });
   } catch (err) {
     if (!(err instanceof NotAnExecutionJournalError)) throw err;
     const path = journalPath(home, found.id);
-    if (verifyEvents(read.events, read.lines).ok) {
+    if (verified.ok) {
       // Intact but empty: the engine died before its first line was durable.
       throw new UsageError(`execution ${found.id} has no events yet: nothing to draw`, `Inspect ${path}`);
     }
@@ -78,7 +106,7 @@ export async function timelineCommand(
       ? renderTimelineJson(timeline)
       : format === "html"
         ? renderTimelineHtml(timeline, opts.tz ? { tz: opts.tz } : {})
-        : renderTimelineMarkdown(timeline, opts.tz ? { tz: opts.tz } : {});
+        : (sink: TextSink) => writeTimelineMarkdown(timeline, sink, opts.tz ? { tz: opts.tz } : {});
   emitReport(render, opts.output, io, "timeline");
   if (!timeline.integrity.verified) {
     const p = timeline.integrity.problem;

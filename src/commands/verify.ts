@@ -3,7 +3,7 @@ import { loadExecution } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 
 export async function verifyCommand(id: string, io: CommandIO): Promise<number> {
-  const ex = loadExecution(io, id);
+  const ex = await loadExecution(io, id);
   const v = ex.integrity;
   if (!v.ok) {
     const p = v.problem!;

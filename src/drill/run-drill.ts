@@ -6,8 +6,9 @@ import { type ExecutionOutcome, resumeExecution, startExecution } from "../engin
 import { environmentKind } from "../environment/environment.js";
 import { ExitCode, RunbookError } from "../errors.js";
 import { achievedRtoMs, foldEvents, observedRpoMs } from "../journal/fold.js";
-import { JournalWriter, readJournal, verifyEvents } from "../journal/journal.js";
+import { JournalWriter, readJournal } from "../journal/journal.js";
 import { journalPath, runbookHome } from "../journal/paths.js";
+import { verifyJournal } from "../journal/verify-bytes.js";
 import { parseDuration } from "../language/duration.js";
 import { resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
@@ -128,7 +129,7 @@ export async function runDrill(req: DrillRequest, stop: AbortSignal, o: DrillOpt
       expect,
       state,
       calls,
-      chainVerified: verifyEvents(events, read.lines).ok,
+      chainVerified: verifyJournal(read).ok,
       ...(analysis ? { traffic: analysis } : {}),
       ...(scenario?.notStarted ? { notStarted: scenario.notStarted } : {}),
     });

@@ -75,6 +75,15 @@ function emptyStep(id: string): StepState {
   return { id, status: "pending", attempts: 0, approvals: [], inDoubt: false };
 }
 
+function stepOf(s: ExecutionState, id: string): StepState {
+  let st = s.steps.get(id);
+  if (!st) {
+    st = emptyStep(id);
+    s.steps.set(id, st);
+  }
+  return st;
+}
+
 export function foldEvents(events: Iterable<AnyJournalEvent>): ExecutionState | undefined {
   let s: ExecutionState | undefined;
   for (const e of events) s = applyEvent(s, e);
@@ -87,15 +96,6 @@ export function applyEvent(
   e: AnyJournalEvent,
 ): ExecutionState | undefined {
   const s = state;
-  const step = (id: string | undefined): StepState | undefined => {
-    if (!s || id === undefined) return undefined;
-    let st = s.steps.get(id);
-    if (!st) {
-      st = emptyStep(id);
-      s.steps.set(id, st);
-    }
-    return st;
-  };
   {
     if (e.type === "execution.started") {
       const d = e.data;
@@ -128,7 +128,7 @@ export function applyEvent(
     s.lastSeq = e.seq;
     s.lastHash = e.hash;
     s.lastEventAt = e.ts;
-    const st = step(e.stepId);
+    const st = e.stepId === undefined ? undefined : stepOf(s, e.stepId);
     switch (e.type) {
       case "execution.resumed":
         s.resumes.push({ at: e.ts, operator: e.data.operator, pid: e.data.pid });

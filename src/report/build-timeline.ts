@@ -2,6 +2,7 @@ import type { AnyJournalEvent, PlannedStep } from "../journal/events.js";
 import { type ExecutionState, foldEvents } from "../journal/fold.js";
 import type { ReadResult, VerifyResult } from "../journal/journal.js";
 import { isNotJsonPlaceholder, verifyEvents } from "../journal/journal.js";
+import { verifyJournal } from "../journal/verify-bytes.js";
 import { EventDescriber } from "./describe-event.js";
 import { summarize } from "./objectives.js";
 import { buildStepSpans } from "./step-spans.js";
@@ -24,7 +25,7 @@ export class NotAnExecutionJournalError extends Error {}
  * there is), with `integrity.verified = false` for every renderer to shout about.
  */
 export function buildTimeline(
-  read: Pick<ReadResult, "events" | "tornTailBytes"> & { lines?: string[] },
+  read: Pick<ReadResult, "events" | "tornTailBytes"> & { bytes?: Buffer },
   /** Already computed by the caller over the same events: not done twice on big journals. */
   done: { verified?: VerifyResult; state?: ExecutionState } = {},
 ): Timeline {
@@ -125,10 +126,10 @@ function resumesOf(events: AnyJournalEvent[]): Resume[] {
 }
 
 function checkIntegrity(
-  read: Pick<ReadResult, "events" | "tornTailBytes"> & { lines?: string[] },
+  read: Pick<ReadResult, "events" | "tornTailBytes"> & { bytes?: Buffer },
   verified?: VerifyResult,
 ): Integrity {
-  const v = verified ?? verifyEvents(read.events, read.lines);
+  const v = verified ?? (read.bytes ? verifyJournal({ bytes: read.bytes }) : verifyEvents(read.events));
   const integrity: Integrity = {
     verified: v.ok,
     events: v.events,

@@ -10,6 +10,7 @@ import {
   verdictLabel,
 } from "./labels.js";
 import { renderGantt } from "./mermaid-gantt.js";
+import { collectText, type TextSink } from "./text-sink.js";
 import { formatOffset, type TimeDisplay, timeDisplay } from "./time-format.js";
 import type { ObjectiveResult, Timeline } from "./timeline-model.js";
 
@@ -26,17 +27,22 @@ export function mdCell(text: string): string {
 
 /** The post-incident timeline as Markdown: paste it into the review document as is. */
 export function renderTimelineMarkdown(t: Timeline, opts: RenderOptions = {}): string {
+  return collectText((sink) => writeTimelineMarkdown(t, sink, opts));
+}
+
+export function writeTimelineMarkdown(t: Timeline, sink: TextSink, opts: RenderOptions = {}): void {
   const time = timeDisplay(opts.tz, [t.header.declaredAt, t.header.endedAt ?? t.header.lastEventAt]);
   const h = t.header;
-  const out: string[] = [];
-  out.push(
-    `# ${h.mode === "drill" ? "Drill" : "Failover"} timeline: ${h.runbook.name} (${h.environment})`,
-    "",
-  );
-  out.push(...warnings(t), ...header(t, time), ...summary(t), ...milestones(t, time), ...steps(t, time));
-  out.push("## Chart", "", "```mermaid", renderGantt(t, time), "```", "");
-  out.push(...chronology(t, time), ...integrity(t));
-  return `${out.join("\n")}\n`;
+  sink.line(`# ${h.mode === "drill" ? "Drill" : "Failover"} timeline: ${h.runbook.name} (${h.environment})`);
+  sink.line();
+  sink.lines(warnings(t));
+  sink.lines(header(t, time));
+  sink.lines(summary(t));
+  sink.lines(milestones(t, time));
+  steps(t, time, sink);
+  sink.lines(["## Chart", "", "```mermaid", renderGantt(t, time), "```", ""]);
+  chronology(t, time, sink);
+  sink.lines(integrity(t));
 }
 
 function warnings(t: Timeline): string[] {
@@ -111,47 +117,48 @@ function milestones(t: Timeline, time: TimeDisplay): string[] {
   ];
 }
 
-function steps(t: Timeline, time: TimeDisplay): string[] {
-  return [
+function steps(t: Timeline, time: TimeDisplay, sink: TextSink): void {
+  sink.lines([
     "## Steps",
     "",
     `| Step | Type | Status | Attempts | Started (${time.zone}) | Duration | Notes |`,
     "|---|---|---|---|---|---|---|",
-    ...t.steps.map((s) => {
-      const id = s.parent ? `↳ ${s.id}` : s.id;
-      const started = s.startedAt ? time.clock(s.startedAt) : "—";
-      const duration =
-        s.durationMs !== undefined ? formatDuration(s.durationMs) : s.startedAt ? "running" : "—";
-      return `| ${mdCell(id)} | ${mdCell(s.type)} | ${s.status} | ${s.attempts} | ${started} | ${duration} | ${mdCell(stepNotes(s))} |`;
-    }),
-    "",
-  ];
+  ]);
+  for (const s of t.steps) {
+    const id = s.parent ? `↳ ${s.id}` : s.id;
+    const started = s.startedAt ? time.clock(s.startedAt) : "—";
+    const duration =
+      s.durationMs !== undefined ? formatDuration(s.durationMs) : s.startedAt ? "running" : "—";
+    sink.line(
+      `| ${mdCell(id)} | ${mdCell(s.type)} | ${s.status} | ${s.attempts} | ${started} | ${duration} | ${mdCell(stepNotes(s))} |`,
+    );
+  }
+  sink.line();
 }
 
-function chronology(t: Timeline, time: TimeDisplay): string[] {
-  const out = [
+function chronology(t: Timeline, time: TimeDisplay, sink: TextSink): void {
+  sink.lines([
     "## Chronology",
     "",
     `| Time (${time.zone}) | Since declared | Step | Event | By |`,
     "|---|---|---|---|---|",
-  ];
+  ]);
   for (const row of chronologyRows(t.entries)) {
     if ("storm" in row) {
       const s = row.storm;
       const text = `_${mdCell(describeStorm(s, time.clock))}_`;
-      out.push(
+      sink.line(
         `| ${time.clock(s.first.at)} | ${formatOffset(s.first.offsetMs)} | ${mdCell(s.stepId)} | ${text} |  |`,
       );
       continue;
     }
     const e = row.entry;
     const text = e.severity === "error" ? `**${mdCell(e.text)}**` : mdCell(e.text);
-    out.push(
+    sink.line(
       `| ${time.clock(e.at)} | ${formatOffset(e.offsetMs)} | ${mdCell(e.stepId ?? "")} | ${text} | ${mdCell(e.actor ?? "")} |`,
     );
   }
-  out.push("");
-  return out;
+  sink.line();
 }
 
 function integrity(t: Timeline): string[] {

@@ -28,10 +28,10 @@ export function buildStepSpans(state: ExecutionState, unfinished: boolean): Step
     if (span.parallel) coverChildren(span, children.get(span.id) ?? []);
   }
   for (const span of spans.values()) {
-    if (span.startedAt !== undefined) span.startOffsetMs = Date.parse(span.startedAt) - declaredMs;
-    if (span.startedAt !== undefined && span.endedAt !== undefined) {
-      span.durationMs = Date.parse(span.endedAt) - Date.parse(span.startedAt);
-    }
+    if (span.startedAt === undefined) continue;
+    const startMs = Date.parse(span.startedAt);
+    span.startOffsetMs = startMs - declaredMs;
+    if (span.endedAt !== undefined) span.durationMs = Date.parse(span.endedAt) - startMs;
   }
   return [...spans.values()];
 }

@@ -33,18 +33,24 @@ export function timeDisplay(tz: string | undefined, spanIsos: readonly string[] 
   return {
     zone,
     wall,
-    clock: (iso) => (multiDay ? wall(iso).slice(5) : wall(iso).slice(11)),
+    clock:
+      zone === "UTC" && !multiDay
+        ? (iso) => (isCanonicalUtc(iso) ? iso.slice(11, 23) : wall(iso).slice(11))
+        : (iso) => (multiDay ? wall(iso).slice(5) : wall(iso).slice(11)),
     full: (iso) => `${wall(iso)} ${label(iso)}`,
   };
 }
 
 const UTC_ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
+/** `toISOString()` output, as every journal timestamp is: its text is the UTC wall clock. */
+function isCanonicalUtc(iso: string): boolean {
+  return iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */ && iso.charCodeAt(10) === 84 /* T */;
+}
+
 function utcWall(iso: string): string {
-  // Journal timestamps are already `toISOString()` output: no Date needed (100k rows).
-  if (iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */ && iso.charCodeAt(10) === 84 /* T */) {
-    return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
-  }
+  // No Date needed for journal timestamps (100k rows).
+  if (isCanonicalUtc(iso)) return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
   if (UTC_ISO_MS.test(iso)) return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;

@@ -7,10 +7,13 @@ import {
   GENESIS_HASH,
   hashEvent,
   JournalWriter,
+  linePrefix,
   parseJournal,
   readJournal,
+  type VerifyResult,
   verifyEvents,
 } from "../../src/journal/journal.js";
+import { verifyJournal } from "../../src/journal/verify-bytes.js";
 
 let dir: string;
 let path: string;
@@ -147,7 +150,13 @@ describe("JournalWriter", () => {
   });
 });
 
-describe("verifyEvents", () => {
+/** Both ways to check a chain: events re-serialized as the writer would, and the bytes read. */
+const verifiers: [string, (text: string | Buffer) => VerifyResult][] = [
+  ["verifyEvents", (text) => verifyEvents(parseJournal(text).events)],
+  ["verifyJournal", (text) => verifyJournal(parseJournal(text))],
+];
+
+describe.each(verifiers)("%s", (_name, verify) => {
   it("a journal as written verifies", () => {
     const { writer, events } = writeSample();
     writer.close();
@@ -155,11 +164,11 @@ describe("verifyEvents", () => {
     expect(read.tornTailBytes).toBe(0);
     expect(read.validBytes).toBe(statSync(path).size);
     expect(read.events).toEqual(events);
-    expect(verifyEvents(read.events)).toEqual({ ok: true, events: 5, finalHash: writer.lastHash });
+    expect(verify(readFileSync(path))).toEqual({ ok: true, events: 5, finalHash: writer.lastHash });
   });
 
   it("an empty journal verifies to the genesis hash", () => {
-    expect(verifyEvents([])).toEqual({ ok: true, events: 0, finalHash: GENESIS_HASH });
+    expect(verify("")).toEqual({ ok: true, events: 0, finalHash: GENESIS_HASH });
   });
 
   it("changing any one byte of any line is detected at that line", () => {
@@ -177,7 +186,7 @@ describe("verifyEvents", () => {
       if (original[i] === 0x0a) continue; // newlines: see the next tests
       const tampered = Buffer.from(original);
       tampered[i] = tampered[i]! ^ 0x01;
-      const result = verifyEvents(parseJournal(tampered.toString("utf8")).events);
+      const result = verify(tampered);
       expect(result.ok, `byte ${i} (${String.fromCharCode(original[i]!)})`).toBe(false);
       expect(result.problem?.line, `byte ${i}`).toBe(lineOf[i]);
       checked++;
@@ -190,7 +199,7 @@ describe("verifyEvents", () => {
     writer.close();
     const text = readFileSync(path, "utf8");
     const joined = text.replace("\n", " ");
-    const result = verifyEvents(parseJournal(joined).events);
+    const result = verify(joined);
     expect(result.ok).toBe(false);
     expect(result.problem?.line).toBe(1);
   });
@@ -210,7 +219,7 @@ describe("verifyEvents", () => {
     const all = lines(readFileSync(path, "utf8"));
     for (const removed of [0, 1, 2, 3]) {
       const kept = all.filter((_, i) => i !== removed);
-      const result = verifyEvents(parseJournal(`${kept.join("\n")}\n`).events);
+      const result = verify(`${kept.join("\n")}\n`);
       expect(result.ok).toBe(false);
       expect(result.problem?.line).toBe(removed + 1);
       expect(result.problem?.message).toMatch(/expected seq/);
@@ -221,7 +230,7 @@ describe("verifyEvents", () => {
     const { writer } = writeSample();
     writer.close();
     const all = lines(readFileSync(path, "utf8"));
-    const result = verifyEvents(parseJournal(`${all.slice(0, -1).join("\n")}\n`).events);
+    const result = verify(`${all.slice(0, -1).join("\n")}\n`);
     expect(result.ok).toBe(true);
     expect(result.events).toBe(4);
     expect(result.finalHash).not.toBe(writer.lastHash);
@@ -232,7 +241,7 @@ describe("verifyEvents", () => {
     writer.close();
     const all = lines(readFileSync(path, "utf8"));
     [all[1], all[2]] = [all[2]!, all[1]!];
-    const result = verifyEvents(parseJournal(`${all.join("\n")}\n`).events);
+    const result = verify(`${all.join("\n")}\n`);
     expect(result.ok).toBe(false);
     expect(result.problem).toMatchObject({ line: 2, seq: 3 });
   });
@@ -244,7 +253,7 @@ describe("verifyEvents", () => {
     const victim = forged[2] as JournalEvent<"step.succeeded">;
     victim.data = { ...victim.data, outputs: { message: "forged" } };
     victim.hash = hashEvent(victim);
-    const result = verifyEvents(forged);
+    const result = verify(`${forged.map((e) => `${linePrefix(e)},"hash":"${e.hash}"}`).join("\n")}\n`);
     expect(result.ok).toBe(false);
     expect(result.problem).toMatchObject({ line: 4, seq: 4 });
     expect(result.problem?.message).toMatch(/prev does not match/);
@@ -255,9 +264,9 @@ describe("verifyEvents", () => {
     writer.close();
     const all = lines(readFileSync(path, "utf8"));
     all.splice(2, 0, "not json");
-    const read = parseJournal(`${all.join("\n")}\n`);
-    expect(read.tornTailBytes).toBe(0);
-    const result = verifyEvents(read.events);
+    const text = `${all.join("\n")}\n`;
+    expect(parseJournal(text).tornTailBytes).toBe(0);
+    const result = verify(text);
     expect(result.ok).toBe(false);
     expect(result.problem?.line).toBe(3);
   });
@@ -368,11 +377,11 @@ describe("hashing the bytes on disk", () => {
     w.append("measure", { name: "rpo_observed_ms", value: 12, unit: "ms" });
     w.close();
     const intact = readJournal(path);
-    expect(verifyEvents(intact.events, intact.lines).ok).toBe(true);
+    expect(verifyJournal(intact).ok).toBe(true);
     writeFileSync(path, readFileSync(path, "utf8").replace('"value":12', '"value": 12'));
     const touched = readJournal(path);
     expect(touched.events[1]).toEqual(intact.events[1]);
-    const v = verifyEvents(touched.events, touched.lines);
+    const v = verifyJournal(touched);
     expect(v.ok).toBe(false);
     expect(v.problem).toMatchObject({ line: 2, message: "content does not match its hash (line altered)" });
   });

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { timelineCommand } from "../../src/commands/timeline.js";
+import { SYNTHETIC_EXECUTION_ID, syntheticJournal } from "../../bench/synthetic-journal.js";
+import { emitReport, timelineCommand } from "../../src/commands/timeline.js";
 import { ExitCode, JournalTamperedError, UsageError } from "../../src/errors.js";
 import { parseJournal } from "../../src/journal/journal.js";
 import { buildTimeline } from "../../src/report/build-timeline.js";
@@ -101,5 +102,36 @@ describe("timelineCommand", () => {
     await expect(timelineCommand("../executions", {}, f.io)).rejects.toBeInstanceOf(UsageError);
     await expect(timelineCommand(ID, { format: "pdf" as "md" }, f.io)).rejects.toThrow(/unknown format/);
     await expect(timelineCommand(ID, { tz: "Mars/Olympus" }, f.io)).rejects.toThrow(/unknown time zone/);
+  });
+
+  it("checks a journal too big to hash on this thread in a worker, and still names a changed line", async () => {
+    // 13,000 events is about 4.3 MiB: past the size where hashing moves to a worker.
+    const text = syntheticJournal(13_000);
+    const lines = text.split("\n");
+    const intact = fakeIO(homeWith({ [SYNTHETIC_EXECUTION_ID]: text }));
+    expect(await timelineCommand(SYNTHETIC_EXECUTION_ID, {}, intact.io)).toBe(ExitCode.completed);
+    expect(intact.stdout()).toContain("hash chain **verified** over 13000 events");
+
+    lines[9_000] = lines[9_000]!.replace('"attempt":1', '"attempt":2');
+    const f = fakeIO(homeWith({ [SYNTHETIC_EXECUTION_ID]: lines.join("\n") }));
+    expect(await timelineCommand(SYNTHETIC_EXECUTION_ID, {}, f.io)).toBe(ExitCode.tampered);
+    expect(f.stderr()).toContain("integrity check FAILED at line 9001");
+  });
+});
+
+describe("emitReport", () => {
+  it("leaves no file, and no partial one, when rendering fails half way", () => {
+    const home = homeWith({});
+    const f = fakeIO(home);
+    const failing = (sink: { line(text: string): void; flush(): void }) => {
+      for (let i = 0; i < 10_000; i++) sink.line(`row ${i} ${"x".repeat(40)}`);
+      sink.flush();
+      throw new Error("renderer bug");
+    };
+    expect(() => emitReport(failing, "out/t.md", f.io, "timeline")).toThrow("renderer bug");
+    expect(readdirSync(join(home, "out"))).toEqual([]);
+    emitReport((sink) => sink.line("whole"), "out/t.md", f.io, "timeline");
+    expect(readFileSync(join(home, "out/t.md"), "utf8")).toBe("whole\n");
+    expect(readdirSync(join(home, "out"))).toEqual(["t.md"]);
   });
 });

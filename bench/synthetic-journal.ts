@@ -1,54 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { EventData, EventType, JournalEvent, PlannedStep } from "../journal/events.js";
-import { foldEvents } from "../journal/fold.js";
-import { GENESIS_HASH, hashEvent, readJournal, verifyEvents } from "../journal/journal.js";
-import { buildTimeline } from "./build-timeline.js";
-import { renderTimelineMarkdown } from "./markdown-timeline.js";
+import type { EventData, EventType, JournalEvent, PlannedStep } from "../src/journal/events.js";
+import { GENESIS_HASH, hashEvent } from "../src/journal/journal.js";
 
-const EVENTS = 100_000;
-/** Steps that fail and retry 48 times before succeeding: 98 events each. */
-const STORM_STEPS = 500;
-/** Steps that just run: intent and success. */
-const QUICK_STEPS = 20_000;
 const BLOCKS = 10;
+export const SYNTHETIC_EXECUTION_ID = "bench-20261127T030000Z-0000";
 
 /**
- * Writes a 100,000-event journal the way `JournalWriter` would (same line shape and hash
- * chain; no fsync per line, to be quick) in a temp dir, then measures read + verify + fold
- * (`readFoldMs`) and timeline model + Markdown render (`timelineMs`). Both shapes that make
- * journals this big are in it: 500 steps in retry storms (49 attempts each, about half the
- * events) and 20,000 quick steps, all in ten parallel blocks of 2,050 branches; the rest
- * are measures.
+ * A journal the way `JournalWriter` writes one (same line shape and hash chain; no fsync per
+ * line, to be quick), as big as the longest runs make them. Both shapes that make journals
+ * this big are in it: steps in retry storms (49 attempts each, about half the events) and
+ * quick steps (intent and success), in ten parallel blocks; the rest are measures. At 100,000
+ * events: 500 storm steps, 20,000 quick ones, 35 MB.
  */
-export async function benchTimeline(): Promise<{ events: number; readFoldMs: number; timelineMs: number }> {
-  const dir = mkdtempSync(join(tmpdir(), "runbook-bench-"));
-  try {
-    const path = join(dir, "journal.jsonl");
-    writeFileSync(path, syntheticJournal());
-
-    const t0 = performance.now();
-    const read = readJournal(path);
-    const verified = verifyEvents(read.events, read.lines);
-    const state = foldEvents(read.events);
-    const t1 = performance.now();
-    if (!verified.ok || !state) throw new Error(`bench journal did not verify: ${verified.problem?.message}`);
-
-    const md = renderTimelineMarkdown(buildTimeline(read, { verified, state }));
-    const t2 = performance.now();
-    if (md.length === 0) throw new Error("empty timeline");
-    return { events: read.events.length, readFoldMs: round(t1 - t0), timelineMs: round(t2 - t1) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
-}
-
-export function syntheticJournal(): string {
+export function syntheticJournal(events = 100_000): string {
+  const stormSteps = Math.round(events / 200);
+  const quickSteps = stormSteps * 40;
   const lines: string[] = [];
   let seq = 0;
   let prev = GENESIS_HASH;
@@ -70,7 +35,7 @@ export function syntheticJournal(): string {
     prev = hash;
   };
   const plan: PlannedStep[] = [];
-  const perBlock = (STORM_STEPS + QUICK_STEPS) / BLOCKS;
+  const perBlock = (stormSteps + quickSteps) / BLOCKS;
   for (let b = 0; b < BLOCKS; b++) {
     plan.push({
       id: `block-${b}`,
@@ -85,7 +50,7 @@ export function syntheticJournal(): string {
     }
   }
   append("execution.started", {
-    executionId: "bench-20261127T030000Z-0000",
+    executionId: SYNTHETIC_EXECUTION_ID,
     runbook: { name: "bench", file: "runbooks/bench.yaml", sourceSha256: "0".repeat(64) },
     environment: "bench",
     mode: "drill",
@@ -106,7 +71,7 @@ export function syntheticJournal(): string {
   const error = { message: "GET https://example.com/healthz: 503", class: "retryable" as const };
   leaves.forEach((step, i) => {
     // Storm steps are spread over the blocks: every tenth-ish step of each block.
-    const failures = i % ((STORM_STEPS + QUICK_STEPS) / STORM_STEPS) === 0 ? 48 : 0;
+    const failures = i % 41 === 0 ? 48 : 0;
     let attempt = 1;
     for (; attempt <= failures; attempt++) {
       now += 7;
@@ -119,7 +84,7 @@ export function syntheticJournal(): string {
     now += 20;
     append("step.succeeded", { attempt, outputs: { status: 200 }, durationMs: 20 }, step.id);
   });
-  while (seq < EVENTS - 2) append("measure", { name: "probe_latency_ms", value: seq % 97, unit: "ms" });
+  while (seq < events - 2) append("measure", { name: "probe_latency_ms", value: seq % 97, unit: "ms" });
   append("milestone", { name: "service_restored", at: new Date(now).toISOString() });
   append("execution.completed", {});
   return `${lines.join("\n")}\n`;
