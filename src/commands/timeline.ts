@@ -6,8 +6,8 @@ import { loadJournal } from "../journal/load-journal.js";
 import { executionsDir, journalPath, runbookHome } from "../journal/paths.js";
 import { buildTimeline, NotAnExecutionJournalError } from "../report/build-timeline.js";
 import { resolveExecutionId } from "../report/find-execution.js";
-import { renderTimelineHtml } from "../report/html-timeline.js";
-import { renderTimelineJson } from "../report/json-timeline.js";
+import { writeTimelineHtml } from "../report/html-timeline.js";
+import { writeTimelineJson } from "../report/json-timeline.js";
 import { writeTimelineMarkdown } from "../report/markdown-timeline.js";
 import { TextSink } from "../report/text-sink.js";
 import { isValidTimeZone } from "../report/time-format.js";
@@ -103,9 +103,9 @@ export async function timelineCommand(
   }
   const render =
     format === "json"
-      ? renderTimelineJson(timeline)
+      ? (sink: TextSink) => writeTimelineJson(timeline, sink)
       : format === "html"
-        ? renderTimelineHtml(timeline, opts.tz ? { tz: opts.tz } : {})
+        ? (sink: TextSink) => writeTimelineHtml(timeline, sink, opts.tz ? { tz: opts.tz } : {})
         : (sink: TextSink) => writeTimelineMarkdown(timeline, sink, opts.tz ? { tz: opts.tz } : {});
   emitReport(render, opts.output, io, "timeline");
   if (!timeline.integrity.verified) {

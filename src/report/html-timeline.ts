@@ -12,16 +12,21 @@ import {
 } from "./labels.js";
 import type { RenderOptions } from "./markdown-timeline.js";
 import { renderStepChartSvg } from "./step-chart-svg.js";
+import { collectText, type TextSink } from "./text-sink.js";
 import { formatOffset, type TimeDisplay, timeDisplay } from "./time-format.js";
 import type { ObjectiveResult, Timeline } from "./timeline-model.js";
 
 /** One self-contained HTML file: inline CSS and SVG, nothing fetched when it is opened. */
 export function renderTimelineHtml(t: Timeline, opts: RenderOptions = {}): string {
+  return collectText((sink) => writeTimelineHtml(t, sink, opts));
+}
+
+export function writeTimelineHtml(t: Timeline, sink: TextSink, opts: RenderOptions = {}): void {
   const time = timeDisplay(opts.tz, [t.header.declaredAt, t.header.endedAt ?? t.header.lastEventAt]);
   const h = t.header;
   const kind = h.mode === "drill" ? "Drill" : "Failover";
   const title = `${kind} timeline: ${h.runbook.name} (${h.environment})`;
-  return `<!doctype html>
+  sink.line(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -42,14 +47,13 @@ ${meta(t, time)}
 ${renderStepChartSvg(t, time)}
 <div class="legend"><span style="background:#2da44e"></span>succeeded<span style="background:#8250df"></span>approval gate<span style="background:#cf222e"></span>failed / declined<span style="background:#0969da"></span>running<span style="background:#bc4c00;width:3px"></span>failed attempt, retried<span style="background:#cf222e;height:3px"></span>RTO objective</div>
 </div>
-${milestones(t, time)}
-${steps(t, time)}
-${chronology(t, time)}
-<footer id="integrity">${integrityLine(t)}<br>Execution <code>${esc(h.executionId)}</code> · times in ${esc(time.zone)} · built from the journal alone by runbook ${esc(h.engineVersion)}</footer>
+${milestones(t, time)}`);
+  steps(t, time, sink);
+  chronology(t, time, sink);
+  sink.line(`<footer id="integrity">${integrityLine(t)}<br>Execution <code>${esc(h.executionId)}</code> · times in ${esc(time.zone)} · built from the journal alone by runbook ${esc(h.engineVersion)}</footer>
 </main>
 </body>
-</html>
-`;
+</html>`);
 }
 
 function warnings(t: Timeline): string {
@@ -126,23 +130,27 @@ ${rows}
 </tbody></table>`;
 }
 
-function steps(t: Timeline, time: TimeDisplay): string {
-  const rows = t.steps
-    .map((s) => {
-      const started = s.startedAt ? esc(time.clock(s.startedAt)) : "—";
-      const dur = s.durationMs !== undefined ? formatDuration(s.durationMs) : s.startedAt ? "running" : "—";
-      const id = `${s.parent ? "↳ " : ""}${s.id}`;
-      return `<tr><td class="mono">${esc(id)}</td><td class="mono">${esc(s.type)}</td><td class="st ${cssToken(s.status)}">${esc(s.status)}</td><td class="num">${s.attempts}</td><td class="time mono">${started}</td><td class="num">${dur}</td><td>${esc(stepNotes(s))}</td></tr>`;
-    })
-    .join("\n");
-  return `<h2>Steps</h2>
-<table id="steps"><thead><tr><th>Step</th><th>Type</th><th>Status</th><th class="num">Attempts</th><th>Started (${esc(time.zone)})</th><th class="num">Duration</th><th>Notes</th></tr></thead><tbody>
-${rows}
-</tbody></table>`;
+function steps(t: Timeline, time: TimeDisplay, sink: TextSink): void {
+  sink.line("<h2>Steps</h2>");
+  sink.line(
+    `<table id="steps"><thead><tr><th>Step</th><th>Type</th><th>Status</th><th class="num">Attempts</th><th>Started (${esc(time.zone)})</th><th class="num">Duration</th><th>Notes</th></tr></thead><tbody>`,
+  );
+  for (const s of t.steps) {
+    const started = s.startedAt ? esc(time.clock(s.startedAt)) : "—";
+    const dur = s.durationMs !== undefined ? formatDuration(s.durationMs) : s.startedAt ? "running" : "—";
+    const id = `${s.parent ? "↳ " : ""}${s.id}`;
+    sink.line(
+      `<tr><td class="mono">${esc(id)}</td><td class="mono">${esc(s.type)}</td><td class="st ${cssToken(s.status)}">${esc(s.status)}</td><td class="num">${s.attempts}</td><td class="time mono">${started}</td><td class="num">${dur}</td><td>${esc(stepNotes(s))}</td></tr>`,
+    );
+  }
+  sink.line("</tbody></table>");
 }
 
-function chronology(t: Timeline, time: TimeDisplay): string {
-  const rows: string[] = [];
+function chronology(t: Timeline, time: TimeDisplay, sink: TextSink): void {
+  sink.line("<h2>Chronology</h2>");
+  sink.line(
+    `<table id="chronology"><thead><tr><th>Time (${esc(time.zone)})</th><th class="num">Since declared</th><th>Step</th><th>Event</th><th>By</th></tr></thead><tbody>`,
+  );
   const entries = t.entries;
   for (const row of chronologyRows(entries)) {
     if ("storm" in row) {
@@ -151,20 +159,17 @@ function chronology(t: Timeline, time: TimeDisplay): string {
       const items = folded.map(
         (f) => `<li><span class="mono">${esc(time.clock(f.at))}</span> ${esc(f.text)}</li>`,
       );
-      rows.push(
+      sink.line(
         `<tr class="sev-warn storm"><td class="time mono">${esc(time.clock(s.first.at))}</td><td class="num mono">${formatOffset(s.first.offsetMs)}</td><td class="mono">${esc(s.stepId)}</td><td class="text"><details><summary>${esc(describeStorm(s, time.clock))}</summary><ol>${items.join("")}</ol></details></td><td></td></tr>`,
       );
       continue;
     }
     const e = row.entry;
-    rows.push(
+    sink.line(
       `<tr class="sev-${e.severity}"><td class="time mono">${esc(time.clock(e.at))}</td><td class="num mono">${formatOffset(e.offsetMs)}</td><td class="mono">${esc(e.stepId ?? "")}</td><td class="text">${esc(e.text)}</td><td>${esc(e.actor ?? "")}</td></tr>`,
     );
   }
-  return `<h2>Chronology</h2>
-<table id="chronology"><thead><tr><th>Time (${esc(time.zone)})</th><th class="num">Since declared</th><th>Step</th><th>Event</th><th>By</th></tr></thead><tbody>
-${rows.join("\n")}
-</tbody></table>`;
+  sink.line("</tbody></table>");
 }
 
 function integrityLine(t: Timeline): string {
