@@ -93,6 +93,20 @@ export class LockHeldError extends RunbookError {
   }
 }
 
+/** A drill schedule already has a scheduler on this host: two would run every drill twice. */
+export class ScheduleRunningError extends RunbookError {
+  readonly exitCode = ExitCode.lockHeld;
+  constructor(
+    readonly schedule: string,
+    readonly holder: LockHolder,
+  ) {
+    super(
+      `schedule ${schedule} already has a scheduler: pid ${holder.pid} on ${holder.host}, since ${holder.since} (${holder.executionId})`,
+      `Stop that one first (kill -TERM ${holder.pid}: it stops at a safe point), or run one drill now with --once <drill>.`,
+    );
+  }
+}
+
 export class ApprovalNeededError extends RunbookError {
   readonly exitCode = ExitCode.approvalNeeded;
   constructor(

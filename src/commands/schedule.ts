@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { DrillResult, DrillRunner } from "../drill/drill-types.js";
-import { UsageError } from "../errors.js";
-import { runbookHome } from "../journal/paths.js";
+import { acquireLockFile, type HeldLock } from "../engine/lock.js";
+import { ScheduleRunningError, UsageError } from "../errors.js";
+import { runbookHome, scheduleLockPath } from "../journal/paths.js";
 import type { Clock } from "../schedule/clock.js";
 import { CronConversionError } from "../schedule/cron-convert.js";
 import { historyPath, ScheduleHistory } from "../schedule/history.js";
@@ -283,6 +284,7 @@ async function runScheduler(
   const signalledOnce = new Promise<void>((r) => {
     onSignalled = r;
   });
+  let lock: HeldLock | undefined;
   const off = signals.onStop((signal) => {
     if (signalled) {
       // A second signal: the operator does not want to wait for a safe point.
@@ -302,10 +304,19 @@ async function runScheduler(
       if (!opts.json) printResult(result, io);
       return result.verdict === "pass" ? 0 : 1;
     }
+    // One scheduler per schedule on this host: a second would run every drill twice.
+    const home = runbookHome(io.env, io.cwd);
+    const name = schedule.metadata.name;
+    lock = acquireLockFile(
+      scheduleLockPath(home, name),
+      `runbook schedule ${schedule.file}`,
+      deps.clock?.now() ?? new Date(),
+      (holder) => new ScheduleRunningError(name, holder),
+    );
     if (!opts.json)
       writeLine(
         io.stdout,
-        `schedule ${schedule.metadata.name}: ${schedule.drills.length} drill(s), history in ${history.path}`,
+        `schedule ${name}: ${schedule.drills.length} drill(s), history in ${history.path}`,
       );
     scheduler.start();
     deps.onStarted?.();
@@ -314,6 +325,7 @@ async function runScheduler(
     await scheduler.stop();
     return 0;
   } finally {
+    lock?.release();
     off();
     destroy();
   }

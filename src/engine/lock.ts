@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import { LockHeldError, type LockHolder } from "../errors.js";
+import { LockHeldError, type LockHolder, type RunbookError } from "../errors.js";
 import { lockPath } from "../journal/paths.js";
 
 /**
@@ -22,7 +22,20 @@ interface LockFile extends LockHolder {
 }
 
 export function acquireLock(home: string, runbook: string, executionId: string, now: Date): HeldLock {
-  const path = lockPath(home, runbook);
+  return acquireLockFile(lockPath(home, runbook), executionId, now, (holder) => new LockHeldError(runbook, holder));
+}
+
+/**
+ * The same guarantee for anything else that must run once per host (a drill scheduler):
+ * `what` names what the holder runs; `held` is the error when a live holder has it.
+ */
+export function acquireLockFile(
+  path: string,
+  what: string,
+  now: Date,
+  held: (holder: LockHolder) => RunbookError,
+): HeldLock {
+  const executionId = what;
   mkdirSync(dirname(path), { recursive: true });
   const mine: LockFile = {
     pid: process.pid,
@@ -46,7 +59,7 @@ export function acquireLock(home: string, runbook: string, executionId: string, 
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     const current = readHolder(path);
-    if (current && isAlive(current)) throw new LockHeldError(runbook, strip(current));
+    if (current && isAlive(current)) throw held(strip(current));
     // Stale: move it aside atomically so two takers cannot both win, then retry the create.
     try {
       renameSync(path, `${path}.stale-${process.pid}`);
@@ -57,10 +70,7 @@ export function acquireLock(home: string, runbook: string, executionId: string, 
     }
   }
   const current = readHolder(path);
-  throw new LockHeldError(
-    runbook,
-    current ? strip(current) : { pid: 0, host: "?", executionId: "?", since: "?" },
-  );
+  throw held(current ? strip(current) : { pid: 0, host: "?", executionId: "?", since: "?" });
 }
 
 export function readLock(home: string, runbook: string): (LockHolder & { alive: boolean }) | undefined {

@@ -31,6 +31,11 @@ export function lockPath(home: string, runbookName: string): string {
   return join(home, "locks", `${runbookName}.lock`);
 }
 
+/** One scheduler per drill schedule on a host. */
+export function scheduleLockPath(home: string, scheduleName: string): string {
+  return join(home, "locks", "schedules", `${scheduleName}.lock`);
+}
+
 /** Sortable by start time, readable, and unique enough for one machine: `<runbook>-20261127T070102Z-a1b2`. */
 export function newExecutionId(runbookName: string, now: Date): string {
   const stamp = now

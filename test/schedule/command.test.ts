@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { CommandIO } from "../../src/commands/io.js";
 import { type ScheduleDeps, type SignalSource, scheduleCommand } from "../../src/commands/schedule.js";
 import type { DrillResult, DrillRunner } from "../../src/drill/drill-types.js";
+import { ExitCode, ScheduleRunningError } from "../../src/errors.js";
 import { ManualClock } from "./manual-clock.js";
 
 /** `runbook schedule` in-process, with a fake runner, clock and signals (no engine, no AWS). */
@@ -166,6 +167,45 @@ describe("runbook schedule (in-process)", () => {
     expect(events.find((e) => e.type === "finished").verdict).toBe("fail");
     expect(signals.installed()).toBe(false);
     expect(signals.exits).toEqual([]);
+  });
+
+  it("a second scheduler of the same schedule is refused while the first runs (exit 4), not after", async () => {
+    const cwd = workdir(SCHEDULE);
+    const clock = new ManualClock("2026-11-27T08:00:00.000Z");
+    const start = (signals: ReturnType<typeof fakeSignals>) => {
+      let started = false;
+      const running = scheduleCommand("drills.yaml", {}, fakeIO(cwd).io, {
+        runner: verdictRunner("pass"),
+        clock,
+        signals: signals.source,
+        publish: null,
+        onStarted: () => {
+          started = true;
+        },
+      });
+      return { running, started: () => started };
+    };
+    const first = fakeSignals();
+    const one = start(first);
+    await vi.waitFor(() => expect(one.started()).toBe(true));
+
+    const second = start(fakeSignals());
+    const err = await second.running.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ScheduleRunningError);
+    expect((err as ScheduleRunningError).exitCode).toBe(ExitCode.lockHeld);
+    expect((err as ScheduleRunningError).message).toContain(
+      `schedule game-days already has a scheduler: pid ${process.pid}`,
+    );
+    expect((err as ScheduleRunningError).hint).toContain(`kill -TERM ${process.pid}`);
+    expect(second.started()).toBe(false);
+
+    first.send("SIGTERM");
+    expect(await one.running).toBe(0);
+    const third = fakeSignals();
+    const again = start(third);
+    await vi.waitFor(() => expect(again.started()).toBe(true));
+    third.send("SIGTERM");
+    expect(await again.running).toBe(0);
   });
 
   it("a second signal while a drill is still running exits at once", async () => {
