@@ -22,7 +22,12 @@ interface LockFile extends LockHolder {
 }
 
 export function acquireLock(home: string, runbook: string, executionId: string, now: Date): HeldLock {
-  return acquireLockFile(lockPath(home, runbook), executionId, now, (holder) => new LockHeldError(runbook, holder));
+  return acquireLockFile(
+    lockPath(home, runbook),
+    executionId,
+    now,
+    (holder) => new LockHeldError(runbook, holder),
+  );
 }
 
 /**
