@@ -15,8 +15,8 @@ import {
   faultSelector,
   parseClear,
   parseFault,
-  type SandboxFault,
 } from "./fault-catalog.js";
+import { type ActiveFault, applyFault, type FaultTargets, liftFault } from "./fault-effects.js";
 import { SANDBOX_REGIONS, sandboxTopology } from "./sandbox-topology.js";
 import type { SandboxStatus } from "./status.js";
 
@@ -49,13 +49,6 @@ export interface SupervisorOptions {
 }
 
 export const SANDBOX_CREDENTIALS = { accessKeyId: "sandbox", secretAccessKey: "sandbox-secret" };
-
-interface ActiveFault {
-  fault: SandboxFault;
-  since: string;
-  /** db-primary-down: the region whose server was stopped (the writer at the time). */
-  region?: string;
-}
 
 export class SandboxSupervisor {
   readonly regions: [string, string];
@@ -265,6 +258,15 @@ export class SandboxSupervisor {
     };
   }
 
+  private faultTargets(): FaultTargets {
+    return {
+      emulator: this.emulator,
+      pair: this.postgres,
+      caseApi: (region) => this.caseApi(region),
+      topology: this.topology,
+    };
+  }
+
   /**
    * Applies (or with `clear`, lifts) a fault given as CLI words. Bad arguments throw a
    * `FaultUsageError`; failures of the sandbox itself throw plain errors.
@@ -279,7 +281,7 @@ export class SandboxSupervisor {
       const fault = parseFault(name, args, this.faultContext());
       if (typeof fault === "string") throw new FaultUsageError(fault);
       const key = faultKey(fault.name, faultSelector(fault));
-      const region = await this.applyFault(fault);
+      const region = await applyFault(fault, this.faultTargets());
       this.faults.set(key, {
         fault,
         since: new Date().toISOString(),
@@ -287,53 +289,6 @@ export class SandboxSupervisor {
       });
       return `fault on: ${describeFault(fault)}`;
     });
-  }
-
-  private async applyFault(fault: SandboxFault): Promise<string | undefined> {
-    const emulator = this.emulator;
-    const pair = this.postgres;
-    switch (fault.name) {
-      case "region-down":
-        emulator.regionDown(fault.region, true);
-        await this.caseApi(fault.region).setDown(true);
-        if (!pair.isRegionDown(fault.region)) await pair.stopRegion(fault.region);
-        return undefined;
-      case "db-primary-down": {
-        const writer = pair.writer();
-        if (pair.isRegionDown(writer))
-          throw new FaultUsageError(`the writer's database (${writer}) is already down`);
-        await pair.stopRegion(writer);
-        return writer;
-      }
-      case "replication-pause":
-        if (!pair.topology().some((m) => m.role === "standby" && !m.down && !m.replayPaused))
-          throw new FaultUsageError(
-            "there is no streaming standby to pause (after a failover: runbook sandbox reset)",
-          );
-        await pair.pauseReplay();
-        return undefined;
-      case "arc-endpoints":
-        // Replaces any earlier arc-endpoints fault, so status says exactly what is in force.
-        for (let i = 0; i < emulator.arcClusterEndpoints.length; i++)
-          await emulator.arcEndpoint(i, i < fault.count ? fault.mode : "up", fault.delayMs);
-        return undefined;
-      case "missing-secret":
-        if (!emulator.removeSecret(fault.region, fault.secret))
-          throw new FaultUsageError(`the secret ${fault.secret} is already missing in ${fault.region}`);
-        return undefined;
-      case "alarm": {
-        const region = this.alarmRegion(fault.alarm);
-        emulator.forceAlarmState(region, fault.alarm, fault.state);
-        return undefined;
-      }
-      case "throttle":
-        try {
-          emulator.throttle(fault.service, fault.rps);
-        } catch (error) {
-          throw new FaultUsageError((error as Error).message);
-        }
-        return undefined;
-    }
   }
 
   private async clearFaults(request: FaultClear): Promise<string> {
@@ -344,56 +299,10 @@ export class SandboxSupervisor {
     );
     if (matching.length === 0) return `fault ${request.name} was not active: nothing to clear`;
     for (const [key, active] of matching) {
-      await this.liftFault(active);
+      await liftFault(active, this.faultTargets());
       this.faults.delete(key);
     }
     return `fault cleared: ${matching.map(([, f]) => describeFault(f.fault)).join(", ")}`;
-  }
-
-  private async liftFault(active: ActiveFault): Promise<void> {
-    const emulator = this.emulator;
-    const pair = this.postgres;
-    const fault = active.fault;
-    switch (fault.name) {
-      case "region-down":
-        if (pair.isRegionDown(fault.region)) await pair.startRegion(fault.region);
-        // As Aurora does after a failover: the old primary's region comes back as a secondary
-        // of the new writer (its unreplicated writes are gone), so failback can switch over.
-        if (pair.writer() !== fault.region) await pair.rebuildStandby(pair.writer());
-        await this.caseApi(fault.region).setDown(false);
-        emulator.regionDown(fault.region, false);
-        return;
-      case "db-primary-down":
-        if (active.region && pair.isRegionDown(active.region)) await pair.startRegion(active.region);
-        return;
-      case "replication-pause":
-        // After a failover the paused standby was promoted: nothing left to resume.
-        if (pair.topology().some((m) => m.role === "standby" && m.replayPaused)) await pair.resumeReplay();
-        return;
-      case "arc-endpoints":
-        // A later arc-endpoints fault replaces an earlier one: lift all five, not just its k.
-        for (let i = 0; i < emulator.arcClusterEndpoints.length; i++) await emulator.arcEndpoint(i, "up");
-        return;
-      case "missing-secret": {
-        const secret = this.topology.secrets?.find(
-          (s) => s.name === fault.secret && s.region === fault.region,
-        );
-        if (secret) emulator.putSecret(secret.region, secret.name, secret.value);
-        return;
-      }
-      case "alarm":
-        emulator.forceAlarmState(this.alarmRegion(fault.alarm), fault.alarm, undefined);
-        return;
-      case "throttle":
-        emulator.throttle(fault.service, undefined);
-        return;
-    }
-  }
-
-  private alarmRegion(name: string): string {
-    const alarm = this.topology.alarms?.find((a) => a.alarmName === name);
-    if (!alarm) throw new FaultUsageError(`unknown alarm ${name}`);
-    return alarm.region;
   }
 
   /**
