@@ -2,12 +2,15 @@ import { createInterface } from "node:readline/promises";
 import type { PromptAnswer } from "../engine/approvals.js";
 import type { AnyJournalEvent } from "../journal/events.js";
 import { applyEvent, type ExecutionState } from "../journal/fold.js";
+import { EventDescriber } from "../report/describe-event.js";
+import { formatOffset } from "../report/time-format.js";
 import type { CommandIO } from "./io.js";
 import { renderStatus } from "./status-view.js";
 
 /**
  * What the operator sees while a run goes on. On a terminal: the step list redrawn in
- * place with the RTO clock; otherwise (or with --json): one JSON journal event per line.
+ * place with the RTO clock. Elsewhere (a pipe, `tee`, a CI log): one readable line per event,
+ * in the timeline's words. With --json: one JSON journal event per line, for machines.
  */
 export class RunOutput {
   private state: ExecutionState | undefined;
@@ -16,10 +19,11 @@ export class RunOutput {
   private prompting = false;
   private stopped = false;
   readonly live: boolean;
+  private describer: EventDescriber | undefined;
 
   constructor(
     private readonly io: CommandIO,
-    json: boolean,
+    private readonly json: boolean,
   ) {
     this.live = io.isTTY && !json;
   }
@@ -30,8 +34,12 @@ export class RunOutput {
 
   onEvent = (e: AnyJournalEvent): void => {
     this.state = applyEvent(this.state, e);
-    if (!this.live) {
+    if (this.json) {
       this.io.stdout.write(`${JSON.stringify(e)}\n`);
+      return;
+    }
+    if (!this.live) {
+      this.writePlain(e);
       return;
     }
     this.timer ??= setInterval(() => this.draw(), 500).unref();
@@ -40,7 +48,34 @@ export class RunOutput {
 
   /** Seed with an existing journal (resume), without echoing its old events. */
   seed(events: AnyJournalEvent[]): void {
-    for (const e of events) this.state = applyEvent(this.state, e);
+    for (const e of events) {
+      this.state = applyEvent(this.state, e);
+      this.plainDescriber()?.describe(e);
+    }
+  }
+
+  /** `09:39:51.344  T+1.0s  fence-a  Succeeded in 12ms`: the timeline's chronology, as it happens. */
+  private writePlain(e: AnyJournalEvent): void {
+    const entry = this.plainDescriber()?.describe(e);
+    if (!entry) return;
+    const step = (entry.stepId ?? "").padEnd(this.stepWidth);
+    const by = entry.actor && !entry.text.includes(entry.actor) ? ` (${entry.actor})` : "";
+    const mark = entry.severity === "error" ? "✖ " : entry.severity === "warn" ? "! " : "";
+    this.io.stdout.write(
+      `${entry.at.slice(11, 23)}  ${formatOffset(entry.offsetMs).padEnd(9)} ${step}  ${mark}${entry.text}${by}\n`,
+    );
+  }
+
+  private get stepWidth(): number {
+    return Math.min(24, Math.max(0, ...(this.state?.plan.map((p) => p.id.length) ?? [0])));
+  }
+
+  private plainDescriber(): EventDescriber | undefined {
+    if (!this.describer && this.state) {
+      const declared = Date.parse(this.state.milestones.incident_declared ?? this.state.declaredAt);
+      this.describer = new EventDescriber(new Map(this.state.plan.map((p) => [p.id, p])), declared);
+    }
+    return this.describer;
   }
 
   stop(): void {

@@ -51,7 +51,7 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
       },
     );
     out.stop();
-    return settle(outcome, io, !out.live);
+    return settle(outcome, io, Boolean(opts.json));
   } finally {
     out.stop();
     prepared.aws.destroy();

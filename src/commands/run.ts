@@ -49,7 +49,7 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
       },
     );
     out.stop();
-    return settle(outcome, io, !out.live);
+    return settle(outcome, io, Boolean(opts.json));
   } finally {
     out.stop();
     prepared.aws.destroy();
