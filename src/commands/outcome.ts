@@ -1,6 +1,7 @@
 import type { ExecutionOutcome } from "../engine/engine.js";
 import { AbortedError, ApprovalNeededError, ExecutionFailedError } from "../errors.js";
 import { achievedRtoMs } from "../journal/fold.js";
+import { engineLogPath, runbookHome } from "../journal/paths.js";
 import { formatDuration } from "../language/duration.js";
 import { type CommandIO, writeLine } from "./io.js";
 
@@ -44,6 +45,6 @@ export function settle(outcome: ExecutionOutcome, io: CommandIO, quiet: boolean)
     id,
     s.failure?.stepId,
     `failed ${id}: ${s.failure?.stepId ? `step ${s.failure.stepId}: ` : ""}${s.failure?.message ?? "failed"}`,
-    `Fix the cause, then: runbook resume ${id}   (engine log: runbook status ${id}; executions/${id}/engine.log)`,
+    `Fix the cause, then: runbook resume ${id}\nThe error in full (SDK name, request id, stack): ${engineLogPath(runbookHome(io.env, io.cwd), id)}`,
   );
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { createActor } from "xstate";
 import { executors as defaultRegistry } from "../../executors/index.js";
 import { createClientFactory } from "../aws/client-factory.js";
@@ -21,6 +21,7 @@ import { renderDeep } from "../language/expressions.js";
 import type { Runbook } from "../language/runbook.js";
 import { AbortWatcher } from "./abort-watcher.js";
 import { GateKeeper, type GateKeeperOptions } from "./approvals.js";
+import { createEngineLogger } from "./engine-logger.js";
 import { acquireLock } from "./lock.js";
 import { createRunbookMachine, interruptOpenIntents } from "./machine.js";
 import { describePlan } from "./plan.js";
@@ -198,10 +199,7 @@ async function drive(
   o: EngineOptions & { rerun?: string[] },
   redactor: Redactor,
 ): Promise<ExecutionOutcome> {
-  const logger = pino(
-    { base: { executionId } },
-    pino.destination({ dest: engineLogPath(o.home, executionId), sync: true, mkdir: true }),
-  );
+  const logger = createEngineLogger(engineLogPath(o.home, executionId), executionId, redactor);
   const aws = o.aws ?? createClientFactory();
   const rt = new Runtime(runbook, executionId, journal, initial, {
     registry: o.registry ?? defaultRegistry,

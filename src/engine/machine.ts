@@ -122,8 +122,21 @@ export function createRunbookMachine(rt: Runtime) {
         );
         milestoneFor(stepId);
       },
-      journalFailure: ({ event }: { event: Ev }, { stepId, willRetry }: P & { willRetry: boolean }) =>
-        failStep(stepId, willRetry, errorOf(event)),
+      journalFailure: ({ event }: { event: Ev }, { stepId, willRetry }: P & { willRetry: boolean }) => {
+        const error = errorOf(event);
+        // The journal keeps the message; the log keeps what an operator digs for (name, request id, stack).
+        rt.deps.logger.error(
+          {
+            step: stepId,
+            attempt: rt.openIntents.get(stepId),
+            willRetry,
+            class: error.class,
+            err: event?.error,
+          },
+          "step failed",
+        );
+        failStep(stepId, willRetry, error);
+      },
       journalTimeout: (_, { stepId, willRetry }: P & { willRetry: boolean }) =>
         failStep(stepId, willRetry, {
           class: "timeout",

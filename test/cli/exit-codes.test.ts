@@ -150,6 +150,10 @@ describe("CLI exit codes and messages", () => {
       "step boom: sh -c echo disk full >&2; exit 3 exited 3, expected 0: disk full",
     );
     expect(failed.stderr).toContain("runbook resume");
+    const id = /failed (fails-\S+):/.exec(failed.stderr)![1]!;
+    const log = join(cwd, ".runbook", "executions", id, "engine.log");
+    expect(failed.stderr).toContain(`The error in full (SDK name, request id, stack): ${log}`);
+    expect(readFileSync(log, "utf8")).toContain('"msg":"step failed"');
   });
 
   it("verify exits 6 when one byte of the journal changed", async () => {

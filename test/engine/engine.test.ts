@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { achievedRtoMs } from "../../src/journal/fold.js";
+import { engineLogPath } from "../../src/journal/paths.js";
 import { header, setup } from "./fixtures.js";
 
 describe("engine: order, parallel, outputs", () => {
@@ -74,6 +76,29 @@ steps:
     expect(t.world.effects).toEqual([]);
     expect(out.state.failure).toMatchObject({ stepId: "flaky" });
     expect(t.ofType("execution.failed")).toHaveLength(1);
+  });
+
+  it("logs each failure's error in engine.log, with no secret in it or in the journal", async () => {
+    const t = setup(
+      `${header("logged")}
+steps:
+  - { id: flaky, type: test.effect, with: { name: "db \${{ env.DB_PASSWORD }}", failTimes: 1 }, retry: { attempts: 2, backoff: 10ms } }
+`,
+      { env: { DB_PASSWORD: "hunter2-xyz" } },
+    );
+    const out = await t.start();
+    expect(out.status).toBe("completed");
+    const log = readFileSync(engineLogPath(t.home, out.executionId), "utf8");
+    const failure = log
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === "step failed");
+    expect(failure).toMatchObject({ step: "flaky", attempt: 1, willRetry: true, class: "retryable" });
+    expect(failure.err.message).toBe("db *** failed on attempt 1");
+    expect(failure.err.stack).toContain("db *** failed on attempt 1");
+    expect(log).not.toContain("hunter2-xyz");
+    expect(t.journalText(out.executionId)).not.toContain("hunter2-xyz");
   });
 
   it("does not retry conflicts or fatal errors", async () => {
