@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { LockHeldError, type LockHolder, type RunbookError } from "../errors.js";
@@ -51,10 +51,12 @@ export function acquireLockFile(
   };
   let tookOverFrom: LockHolder | undefined;
   for (let tries = 0; tries < 3; tries++) {
+    // Written whole beside it, then linked into place (which fails if the lock exists): no
+    // reader ever sees a lock half-written by a live process and takes it for a stale one.
+    const draft = `${path}.${process.pid}.draft`;
+    writeFileSync(draft, JSON.stringify(mine));
     try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, JSON.stringify(mine));
-      closeSync(fd);
+      linkSync(draft, path);
       return {
         holder: mine,
         ...(tookOverFrom ? { tookOverFrom } : {}),
@@ -62,6 +64,8 @@ export function acquireLockFile(
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    } finally {
+      rmSync(draft, { force: true });
     }
     const current = readHolder(path);
     if (current && isAlive(current)) throw held(strip(current));
@@ -91,7 +95,7 @@ function readHolder(path: string): LockFile | undefined {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as LockFile;
   } catch {
-    return undefined; // missing, or half-written by a process killed mid-write: treated as stale
+    return undefined; // missing, or not JSON (edited by hand): treated as stale
   }
 }
 

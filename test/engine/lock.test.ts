@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { acquireLock, readLock } from "../../src/engine/lock.js";
 import { LockHeldError, type LockHolder } from "../../src/errors.js";
 import { lockPath } from "../../src/journal/paths.js";
@@ -176,6 +176,48 @@ describe("acquireLock", () => {
     expect(lockFile("db-failover").executionId).toBe("exec-2");
     lock.release();
   });
+});
+
+describe("acquireLock under contention", () => {
+  it("of processes racing for one lock at the same instant, exactly one wins", async () => {
+    const lockModule = new URL("../../src/engine/lock.ts", import.meta.url).href;
+    const releaseFile = join(home, "release-now");
+    const startAt = Date.now() + 1500;
+    // Each racer spins until the same instant, then tries; the winner holds the lock until the
+    // test has heard from every racer, so a late starter cannot win after an early release.
+    const script = `
+      const { existsSync } = await import("node:fs");
+      const { acquireLock } = await import(${JSON.stringify(lockModule)});
+      while (Date.now() < ${startAt}) {}
+      try {
+        const lock = acquireLock(${JSON.stringify(home)}, "db-failover", "racer-" + process.pid, new Date());
+        console.log("won");
+        const poll = setInterval(() => {
+          if (existsSync(${JSON.stringify(releaseFile)})) {
+            lock.release();
+            clearInterval(poll);
+          }
+        }, 20);
+      } catch (err) {
+        console.log(err.constructor.name);
+      }`;
+    const outputs: string[] = [];
+    const exits = Array.from({ length: 6 }, () => {
+      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      children.push(child);
+      child.stdout!.on("data", (d) => outputs.push(String(d).trim()));
+      return new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    });
+    await vi.waitFor(() => expect(outputs).toHaveLength(6), { timeout: 15_000, interval: 50 });
+    writeFileSync(releaseFile, "");
+    await Promise.all(exits);
+    expect(outputs.filter((r) => r === "won")).toHaveLength(1);
+    expect(outputs.filter((r) => r === "LockHeldError")).toHaveLength(5);
+    expect(existsSync(lockPath(home, "db-failover"))).toBe(false);
+    expect(readdirSync(dirname(lockPath(home, "db-failover")))).toEqual([]);
+  }, 20_000);
 });
 
 describe("release", () => {
