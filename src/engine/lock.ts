@@ -70,13 +70,26 @@ export function acquireLockFile(
     const current = readHolder(path);
     if (current && isAlive(current)) throw held(strip(current));
     // Stale: move it aside atomically so two takers cannot both win, then retry the create.
+    const aside = `${path}.stale-${process.pid}`;
     try {
-      renameSync(path, `${path}.stale-${process.pid}`);
-      unlinkSync(`${path}.stale-${process.pid}`);
-      if (current) tookOverFrom = strip(current);
+      renameSync(path, aside);
     } catch {
-      // Someone else took it over first; the next round sees their lock.
+      continue; // Someone else moved it first; the next round sees their lock.
     }
+    // Between the look and the move another taker may have put its own, live lock there:
+    // judge what was actually moved, and put a live lock back.
+    const moved = readHolder(aside);
+    if (moved && isAlive(moved)) {
+      try {
+        linkSync(aside, path);
+      } catch {
+        // A third process got in meanwhile; the next round sees and judges its lock.
+      }
+      rmSync(aside, { force: true });
+      continue;
+    }
+    rmSync(aside, { force: true });
+    if (moved) tookOverFrom = strip(moved);
   }
   const current = readHolder(path);
   throw held(current ? strip(current) : { pid: 0, host: "?", executionId: "?", since: "?" });

@@ -179,13 +179,27 @@ describe("acquireLock", () => {
 });
 
 describe("acquireLock under contention", () => {
-  it("of processes racing for one lock at the same instant, exactly one wins", async () => {
-    const lockModule = new URL("../../src/engine/lock.ts", import.meta.url).href;
-    const releaseFile = join(home, "release-now");
-    const startAt = Date.now() + 1500;
-    // Each racer spins until the same instant, then tries; the winner holds the lock until the
-    // test has heard from every racer, so a late starter cannot win after an early release.
-    const script = `
+  it.each([
+    ["no lock", false],
+    ["a stale lock", true],
+  ])(
+    "of processes racing for one lock (%s) at the same instant, exactly one wins",
+    async (_, stale) => {
+      if (stale) {
+        const pid = await deadPid();
+        writeLock("db-failover", {
+          pid,
+          host: hostname(),
+          executionId: "crashed",
+          since: "2026-11-27T06:00:00Z",
+        });
+      }
+      const lockModule = new URL("../../src/engine/lock.ts", import.meta.url).href;
+      const releaseFile = join(home, "release-now");
+      const startAt = Date.now() + 1500;
+      // Each racer spins until the same instant, then tries; the winner holds the lock until the
+      // test has heard from every racer, so a late starter cannot win after an early release.
+      const script = `
       const { existsSync } = await import("node:fs");
       const { acquireLock } = await import(${JSON.stringify(lockModule)});
       while (Date.now() < ${startAt}) {}
@@ -201,23 +215,25 @@ describe("acquireLock under contention", () => {
       } catch (err) {
         console.log(err.constructor.name);
       }`;
-    const outputs: string[] = [];
-    const exits = Array.from({ length: 6 }, () => {
-      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-        stdio: ["ignore", "pipe", "inherit"],
+      const outputs: string[] = [];
+      const exits = Array.from({ length: 6 }, () => {
+        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        children.push(child);
+        child.stdout!.on("data", (d) => outputs.push(String(d).trim()));
+        return new Promise<void>((resolve) => child.on("exit", () => resolve()));
       });
-      children.push(child);
-      child.stdout!.on("data", (d) => outputs.push(String(d).trim()));
-      return new Promise<void>((resolve) => child.on("exit", () => resolve()));
-    });
-    await vi.waitFor(() => expect(outputs).toHaveLength(6), { timeout: 15_000, interval: 50 });
-    writeFileSync(releaseFile, "");
-    await Promise.all(exits);
-    expect(outputs.filter((r) => r === "won")).toHaveLength(1);
-    expect(outputs.filter((r) => r === "LockHeldError")).toHaveLength(5);
-    expect(existsSync(lockPath(home, "db-failover"))).toBe(false);
-    expect(readdirSync(dirname(lockPath(home, "db-failover")))).toEqual([]);
-  }, 20_000);
+      await vi.waitFor(() => expect(outputs).toHaveLength(6), { timeout: 15_000, interval: 50 });
+      writeFileSync(releaseFile, "");
+      await Promise.all(exits);
+      expect(outputs.filter((r) => r === "won")).toHaveLength(1);
+      expect(outputs.filter((r) => r === "LockHeldError")).toHaveLength(5);
+      expect(existsSync(lockPath(home, "db-failover"))).toBe(false);
+      expect(readdirSync(dirname(lockPath(home, "db-failover")))).toEqual([]);
+    },
+    20_000,
+  );
 });
 
 describe("release", () => {
