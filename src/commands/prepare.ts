@@ -8,7 +8,8 @@ import type { AwsClientFactory } from "../executor.js";
 import { collectRefs, findTemplates, parseTemplate } from "../language/expressions.js";
 import { executorSteps, type Runbook } from "../language/runbook.js";
 import { homeOf } from "./executions.js";
-import type { CommandIO } from "./io.js";
+import { type CommandIO, writeLine } from "./io.js";
+import type { RunOutput } from "./live-view.js";
 
 /**
  * Everything a run needs before its first step, checked before anything is touched: the
@@ -90,5 +91,27 @@ export function engineBase(p: Prepared, ctx: Pick<CommandIO, "cwd" | "env">) {
     ...(p.environment
       ? { environment: { name: p.environment.name, file: p.environment.file, vars: p.environment.vars } }
       : {}),
+  };
+}
+
+/**
+ * What `run` and `resume` add for an operator at the keyboard: Ctrl-C stops before the next
+ * step, events go to their view, gates prompt on a terminal and say who else can approve.
+ */
+export function attendedEngineOptions(p: Prepared, io: CommandIO, out: RunOutput, approve: boolean) {
+  const stop = io.trapInterrupts?.(
+    "Ctrl-C: stopping before the next step (the current one finishes). Ctrl-C again stops at once; runbook resume continues either way.",
+  );
+  return {
+    ...engineBase(p, io),
+    ...(stop ? { stop } : {}),
+    autoApprove: approve,
+    onEvent: out.onEvent,
+    ...(out.live ? { prompt: out.prompt } : {}),
+    onWaiting: (stepId: string, have: string[], needed: number) =>
+      writeLine(
+        io.stderr,
+        `waiting at gate ${stepId}: ${have.length}/${needed} approvals (${have.join(", ") || "none"}); another approver runs: runbook approve ${out.executionId} --step ${stepId}`,
+      ),
   };
 }

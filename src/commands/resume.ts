@@ -5,7 +5,7 @@ import { loadExecution } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import { RunOutput } from "./live-view.js";
 import { settle } from "./outcome.js";
-import { engineBase, prepare } from "./prepare.js";
+import { attendedEngineOptions, prepare } from "./prepare.js";
 
 export interface ResumeOptions {
   approve?: boolean;
@@ -24,9 +24,6 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
   // The environment is read again (its values are not journaled: they may hold secrets).
   const runbook = before.state.runbookIr as Runbook;
   const prepared = await prepare(runbook, before.state.environmentFile, io);
-  const stop = io.trapInterrupts?.(
-    "Ctrl-C: stopping before the next step (the current one finishes). Ctrl-C again stops at once; runbook resume continues either way.",
-  );
   const out = new RunOutput(io, Boolean(opts.json));
   out.seed(before.events);
   try {
@@ -37,18 +34,7 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
         assumeDone: opts.assumeDone ?? [],
         secretInputs: parseInputPairs(opts.input ?? []),
       },
-      {
-        ...engineBase(prepared, io),
-        ...(stop ? { stop } : {}),
-        autoApprove: Boolean(opts.approve),
-        onEvent: out.onEvent,
-        ...(out.live ? { prompt: out.prompt } : {}),
-        onWaiting: (stepId, have, needed) =>
-          writeLine(
-            io.stderr,
-            `waiting at gate ${stepId}: ${have.length}/${needed} approvals; another approver runs: runbook approve ${id} --step ${stepId}`,
-          ),
-      },
+      attendedEngineOptions(prepared, io, out, Boolean(opts.approve)),
     );
     out.stop();
     return settle(outcome, io, Boolean(opts.json));

@@ -2,10 +2,10 @@ import { startExecution } from "../engine/engine.js";
 import { UsageError } from "../errors.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
-import { type CommandIO, writeLine } from "./io.js";
+import type { CommandIO } from "./io.js";
 import { RunOutput } from "./live-view.js";
 import { settle } from "./outcome.js";
-import { engineBase, prepare } from "./prepare.js";
+import { attendedEngineOptions, prepare } from "./prepare.js";
 
 export interface RunOptions {
   input?: string[];
@@ -27,26 +27,12 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
       throw new UsageError(`--declared-at: not an ISO-8601 time: ${opts.declaredAt}`);
   }
   const prepared = await prepare(runbook, opts.env, io);
-  const stop = io.trapInterrupts?.(
-    "Ctrl-C: stopping before the next step (the current one finishes). Ctrl-C again stops at once; runbook resume continues either way.",
-  );
   const out = new RunOutput(io, Boolean(opts.json));
   try {
     const outcome = await startExecution(
       runbook,
       { inputs, ...(declaredAt ? { declaredAt } : {}), ...(opts.asDrill ? { mode: "drill" as const } : {}) },
-      {
-        ...engineBase(prepared, io),
-        ...(stop ? { stop } : {}),
-        autoApprove: Boolean(opts.approve),
-        onEvent: out.onEvent,
-        ...(out.live ? { prompt: out.prompt } : {}),
-        onWaiting: (stepId, have, needed) =>
-          writeLine(
-            io.stderr,
-            `waiting at gate ${stepId}: ${have.length}/${needed} approvals (${have.join(", ") || "none"}); another approver runs: runbook approve ${out.executionId} --step ${stepId}`,
-          ),
-      },
+      attendedEngineOptions(prepared, io, out, Boolean(opts.approve)),
     );
     out.stop();
     return settle(outcome, io, Boolean(opts.json));
