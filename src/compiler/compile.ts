@@ -55,6 +55,22 @@ function sequence(steps: readonly StepIR[], phase: Phase): StateConfig {
 /** Where a step goes when it cannot go on: in onAbort, failures end the abort, not start a new one. */
 const failTarget = (phase: Phase) => (phase === "main" ? "#runbook.failed" : "#runbook.aborted");
 
+/** A gate declined aborts (or ends an abort); a pause (gate waiting, step in doubt) stops resumably. */
+function declinedOrPaused(stepId: string, phase: Phase) {
+  return [
+    {
+      guard: "isDeclined",
+      target: phase === "main" ? "#runbook.aborting" : "#runbook.aborted",
+      actions: [{ type: "recordDecline", params: { stepId } }],
+    },
+    {
+      guard: "isPause",
+      target: "#runbook.paused",
+      actions: [{ type: "recordPause", params: { stepId } }],
+    },
+  ];
+}
+
 function gateState(stepId: string, phase: Phase, then: string): StateConfig {
   return {
     invoke: {
@@ -62,16 +78,7 @@ function gateState(stepId: string, phase: Phase, then: string): StateConfig {
       input: { stepId },
       onDone: then,
       onError: [
-        {
-          guard: "isDeclined",
-          target: phase === "main" ? "#runbook.aborting" : "#runbook.aborted",
-          actions: [{ type: "recordDecline", params: { stepId } }],
-        },
-        {
-          guard: "isPause",
-          target: "#runbook.paused",
-          actions: [{ type: "recordPause", params: { stepId } }],
-        },
+        ...declinedOrPaused(stepId, phase),
         { target: failTarget(phase), actions: [{ type: "noteFailure", params: { stepId } }] },
       ],
     },
@@ -126,19 +133,7 @@ function executorStep(step: ExecutorStepIR, phase: Phase): StateConfig {
           src: "step",
           input: { stepId },
           onDone: { target: FINAL_OK, actions: [{ type: "journalSuccess", params: { stepId } }] },
-          onError: [
-            {
-              guard: "isDeclined",
-              target: phase === "main" ? "#runbook.aborting" : "#runbook.aborted",
-              actions: [{ type: "recordDecline", params: { stepId } }],
-            },
-            {
-              guard: "isPause",
-              target: "#runbook.paused",
-              actions: [{ type: "recordPause", params: { stepId } }],
-            },
-            ...retryOrFail("error"),
-          ],
+          onError: [...declinedOrPaused(stepId, phase), ...retryOrFail("error")],
         },
         ...(step.timeoutMs !== undefined
           ? { after: { [timeoutDelay(stepId)]: retryOrFail("timeout") } }
