@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
 import type { CommandIO } from "../../src/commands/io.js";
-import { type ScheduleDeps, type SignalSource, scheduleCommand } from "../../src/commands/schedule.js";
+import {
+  type ScheduleDeps,
+  type ScheduleOptions,
+  type SignalSource,
+  scheduleCommand,
+} from "../../src/commands/schedule.js";
 import type { DrillResult, DrillRunner } from "../../src/drill/drill-types.js";
 import { ExitCode, ScheduleRunningError } from "../../src/errors.js";
 import { ManualClock } from "./manual-clock.js";
@@ -83,6 +88,24 @@ const verdictRunner =
     endedAt: "2026-11-27T08:01:00.000Z",
   });
 
+/** `runbook schedule drills.yaml` started in-process on a manual clock; `started()` once it runs. */
+function startScheduling(
+  cwd: string,
+  opts: ScheduleOptions,
+  deps: { runner: DrillRunner; clock: ManualClock; signals: SignalSource },
+) {
+  const { io, stdout } = fakeIO(cwd);
+  let started = false;
+  const running = scheduleCommand("drills.yaml", opts, io, {
+    ...deps,
+    publish: null,
+    onStarted: () => {
+      started = true;
+    },
+  });
+  return { running, stdout, started: () => started };
+}
+
 describe("runbook schedule (in-process)", () => {
   it("--once exits 0 on pass and 1 on fail, prints the verdict and records history", async () => {
     const cwd = workdir(SCHEDULE);
@@ -139,18 +162,16 @@ describe("runbook schedule (in-process)", () => {
     const cwd = workdir(SCHEDULE);
     const clock = new ManualClock("2026-11-27T08:00:00.000Z");
     const signals = fakeSignals();
-    const { io, stdout } = fakeIO(cwd);
-    let started = false;
-    const running = scheduleCommand("drills.yaml", { json: true }, io, {
-      runner: verdictRunner("fail"),
-      clock,
-      signals: signals.source,
-      publish: null,
-      onStarted: () => {
-        started = true;
+    const { running, stdout, started } = startScheduling(
+      cwd,
+      { json: true },
+      {
+        runner: verdictRunner("fail"),
+        clock,
+        signals: signals.source,
       },
-    });
-    await vi.waitFor(() => expect(started).toBe(true));
+    );
+    await vi.waitFor(() => expect(started()).toBe(true));
     await clock.advanceTo("2026-11-27T08:10:00.000Z");
     await vi.waitFor(() => expect(stdout()).toContain('"type":"finished"'));
     signals.send("SIGTERM");
@@ -172,19 +193,8 @@ describe("runbook schedule (in-process)", () => {
   it("a second scheduler of the same schedule is refused while the first runs (exit 4), not after", async () => {
     const cwd = workdir(SCHEDULE);
     const clock = new ManualClock("2026-11-27T08:00:00.000Z");
-    const start = (signals: ReturnType<typeof fakeSignals>) => {
-      let started = false;
-      const running = scheduleCommand("drills.yaml", {}, fakeIO(cwd).io, {
-        runner: verdictRunner("pass"),
-        clock,
-        signals: signals.source,
-        publish: null,
-        onStarted: () => {
-          started = true;
-        },
-      });
-      return { running, started: () => started };
-    };
+    const start = (signals: ReturnType<typeof fakeSignals>) =>
+      startScheduling(cwd, {}, { runner: verdictRunner("pass"), clock, signals: signals.source });
     const first = fakeSignals();
     const one = start(first);
     await vi.waitFor(() => expect(one.started()).toBe(true));
@@ -217,18 +227,8 @@ describe("runbook schedule (in-process)", () => {
       stopSignal = stop;
       return new Promise(() => {});
     };
-    const { io, stdout } = fakeIO(cwd);
-    let started = false;
-    void scheduleCommand("drills.yaml", {}, io, {
-      runner: never,
-      clock,
-      signals: signals.source,
-      publish: null,
-      onStarted: () => {
-        started = true;
-      },
-    });
-    await vi.waitFor(() => expect(started).toBe(true));
+    const { stdout, started } = startScheduling(cwd, {}, { runner: never, clock, signals: signals.source });
+    await vi.waitFor(() => expect(started()).toBe(true));
     await clock.advanceTo("2026-11-27T08:05:00.000Z");
     await vi.waitFor(() => expect(stopSignal).toBeDefined());
     signals.send("SIGTERM");
