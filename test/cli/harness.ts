@@ -19,6 +19,7 @@ export function makeWorkdir(): string {
 
 export interface CliResult {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -40,7 +41,9 @@ export function finish(child: ChildProcess): Promise<CliResult> {
   child.stderr?.on("data", (d) => {
     stderr += d;
   });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
 }
 
 export function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {

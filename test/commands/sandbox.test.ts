@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient } from "@aws-sdk/client-rds";
@@ -20,27 +19,11 @@ import { listProcesses } from "../../src/sandbox/postgres/postgres-processes.js"
 import type { SandboxStatus } from "../../src/sandbox/supervisor/status.js";
 import { leftoverPostmasters } from "../../src/sandbox/supervisor/supervisor-process.js";
 import { CLI, finish, freePort, runCli, startCli } from "../cli/harness.js";
+import { accepts } from "../fixtures/accepts.js";
 
 const A = "us-east-1";
 const B = "us-west-2";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function accepts(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.setTimeout(1_000);
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(true);
-    });
-  });
-}
 
 /** Alive and not a zombie (an exited daemon waits for PID 1 to reap it). */
 function alive(pid: number): boolean {

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { finish } from "../cli/harness.js";
 
 /**
  * `runbook schedule` through the real built CLI (`npm run build` first). Other work in the
@@ -56,20 +57,6 @@ const start = (args: string[], cwd: string): ChildProcess =>
     env: { ...process.env, NO_COLOR: "1", RUNBOOK_HOME: join(cwd, ".runbook") },
     stdio: ["ignore", "pipe", "pipe"],
   });
-
-function finish(child: ChildProcess) {
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
-    (resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-}
 
 const run = (args: string[], cwd: string) => finish(start(args, cwd));
 

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
@@ -20,6 +19,7 @@ import {
 } from "../../../src/sandbox/endpoints.js";
 import { type RunningSandbox, runSupervisor } from "../../../src/sandbox/supervisor/run.js";
 import { leftoverPostmasters } from "../../../src/sandbox/supervisor/supervisor-process.js";
+import { accepts } from "../../fixtures/accepts.js";
 
 const A = "us-east-1";
 const B = "us-west-2";
@@ -33,24 +33,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
-}
-
-/** Whether something accepts TCP connections at this URL's host:port. */
-function accepts(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.setTimeout(1_000);
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(true); // accepted but silent (blackhole) still counts as listening
-    });
-  });
 }
 
 /**
