@@ -1,13 +1,21 @@
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { randomUUID } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { defineExecutor, fatal, retryable } from "../src/executor.js";
 import { sleep } from "./wait.js";
 
 const Command = z.union([z.array(z.string()).min(1), z.string().min(1)]);
 const MAX_OUTPUT = 64 * 1024;
-const PID_FILE = "running.pid";
+/**
+ * Before a command starts, a fresh token is written to this file in the step's scratch dir and
+ * given to the command in its environment. A resumed engine waits while any process still
+ * carries it. A pid would only be known after the start, and an engine killed in between
+ * would leave a promotion running untracked, to be run a second time.
+ */
+const RUNNING_FILE = "running.token";
+const TOKEN_VAR = "RUNBOOK_EXEC_TOKEN";
 
 const params = z.strictObject({
   command: Command.describe("argv array (no shell), or a string run by /bin/sh -c"),
@@ -75,7 +83,7 @@ interface ProcessResult {
 }
 
 /**
- * With `workDir`, output goes to files there and the pid is recorded: a command outlives a
+ * With `workDir`, output goes to files there and the command carries a token: it outlives a
  * crashed engine without dying of a broken pipe, and resume can wait for it to finish.
  */
 function runProcess(
@@ -92,16 +100,17 @@ function runProcess(
       outFd = openSync(join(opts.workDir, "stdout.log"), "w");
       errFd = openSync(join(opts.workDir, "stderr.log"), "w");
     }
+    const token = randomUUID();
+    if (opts.workDir) writeFileSync(join(opts.workDir, RUNNING_FILE), token);
     // Own process group, so a timeout or abort stops the whole tree the command started.
     const child = spawn(file!, args, {
       cwd: opts.cwd,
-      env: opts.env,
+      env: opts.workDir ? { ...opts.env, [TOKEN_VAR]: token } : opts.env,
       stdio: ["ignore", outFd ?? "pipe", errFd ?? "pipe"],
       detached: true,
     });
     if (outFd !== undefined) closeSync(outFd);
     if (errFd !== undefined) closeSync(errFd);
-    if (opts.workDir && child.pid) recordPid(join(opts.workDir, PID_FILE), child.pid);
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (d: Buffer) => {
@@ -126,7 +135,7 @@ function runProcess(
       opts.signal.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
       if (opts.workDir) {
-        rmSync(join(opts.workDir, PID_FILE), { force: true });
+        rmSync(join(opts.workDir, RUNNING_FILE), { force: true });
         stdout = readHead(join(opts.workDir, "stdout.log"));
         stderr = readHead(join(opts.workDir, "stderr.log"));
       }
@@ -158,36 +167,29 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** The pid and start time of a running command, so a later process can tell whether it still runs. */
-function recordPid(pidFile: string, pid: number): void {
-  mkdirSync(dirname(pidFile), { recursive: true });
-  writeFileSync(pidFile, `${pid} ${startTime(pid) ?? ""}`);
-}
-
+/** Waits while a command started by an earlier engine (one that crashed) is still running. */
 async function waitForOrphan(scratchDir: string, signal: AbortSignal): Promise<void> {
-  const pidFile = join(scratchDir, PID_FILE);
-  let content: string;
+  const runningFile = join(scratchDir, RUNNING_FILE);
+  let token: string;
   try {
-    content = readFileSync(pidFile, "utf8");
+    token = readFileSync(runningFile, "utf8").trim();
   } catch {
     return;
   }
-  const [pid, started] = content.split(" ");
-  const alive = () => {
-    const now = startTime(Number(pid));
-    return now !== undefined && (!started || now === started);
-  };
-  while (alive()) await sleep(100, signal);
-  rmSync(pidFile, { force: true });
+  while (carriedByAnyProcess(`${TOKEN_VAR}=${token}`)) await sleep(100, signal);
+  rmSync(runningFile, { force: true });
 }
 
-/** Linux /proc start time of a process, or undefined when it does not exist (any more). */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return undefined; // a zombie has finished
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
+/** Whether a live process on this machine has `entry` in its environment (Linux /proc). */
+function carriedByAnyProcess(entry: string): boolean {
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      // A zombie's environment reads empty: it has finished.
+      if (readFileSync(`/proc/${pid}/environ`).includes(entry)) return true;
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
   }
+  return false;
 }
