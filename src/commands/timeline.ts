@@ -101,12 +101,13 @@ export async function timelineCommand(
       `Inspect ${path}`,
     );
   }
+  const display = opts.tz ? { tz: opts.tz } : {};
   const render =
     format === "json"
       ? (sink: TextSink) => writeTimelineJson(timeline, sink)
       : format === "html"
-        ? (sink: TextSink) => writeTimelineHtml(timeline, sink, opts.tz ? { tz: opts.tz } : {})
-        : (sink: TextSink) => writeTimelineMarkdown(timeline, sink, opts.tz ? { tz: opts.tz } : {});
+        ? (sink: TextSink) => writeTimelineHtml(timeline, sink, display)
+        : (sink: TextSink) => writeTimelineMarkdown(timeline, sink, display);
   emitReport(render, opts.output, io, "timeline");
   if (!timeline.integrity.verified) {
     const p = timeline.integrity.problem;

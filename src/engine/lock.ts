@@ -32,15 +32,14 @@ export function acquireLock(home: string, runbook: string, executionId: string, 
 
 /**
  * The same guarantee for anything else that must run once per host (a drill scheduler):
- * `what` names what the holder runs; `held` is the error when a live holder has it.
+ * `executionId` names what the holder runs; `held` is the error when a live holder has it.
  */
 export function acquireLockFile(
   path: string,
-  what: string,
+  executionId: string,
   now: Date,
   held: (holder: LockHolder) => RunbookError,
 ): HeldLock {
-  const executionId = what;
   mkdirSync(dirname(path), { recursive: true });
   const mine: LockFile = {
     pid: process.pid,

@@ -36,12 +36,17 @@ export interface ReadResult {
   bytes: Buffer;
 }
 
+/** The complete lines of a journal's bytes: a last line without its newline is a write cut short. */
+export function completeLines(buf: Buffer): Buffer {
+  return buf.subarray(0, buf.lastIndexOf(0x0a) + 1);
+}
+
 /** Parse a journal. A trailing partial line (crash mid-write) is reported, not thrown. */
 export function parseJournal(content: string | Buffer): ReadResult {
   const buf = typeof content === "string" ? Buffer.from(content) : content;
   // Count in bytes: a crash can cut a multi-byte character, and truncation works on bytes.
-  const validBytes = buf.lastIndexOf(0x0a) + 1;
-  const bytes = buf.subarray(0, validBytes);
+  const bytes = completeLines(buf);
+  const validBytes = bytes.length;
   const events: AnyJournalEvent[] = [];
   const text = bytes.toString("utf8");
   // Line by line rather than split(): no array of 100,000 lines outlives the loop.

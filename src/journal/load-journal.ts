@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { parseJournal, type ReadResult, type VerifyResult } from "./journal.js";
+import { completeLines, parseJournal, type ReadResult, type VerifyResult } from "./journal.js";
 import { verifyJournal, verifyJournalBytes } from "./verify-bytes.js";
 
 export interface LoadedJournal {
@@ -29,8 +29,7 @@ export async function loadJournal(
     const read = parseJournal(buf);
     return { read, verified: verifyJournal(read) };
   }
-  const validBytes = buf.lastIndexOf(0x0a) + 1;
-  const verifying = verifyInWorker(buf.subarray(0, validBytes));
+  const verifying = verifyInWorker(completeLines(buf));
   const read = parseJournal(buf);
   // A worker that could not run (thread limits) costs time, never the answer.
   const verified = (await verifying) ?? verifyJournal(read);
