@@ -20,6 +20,8 @@ export class RunOutput {
   private stopped = false;
   readonly live: boolean;
   private describer: EventDescriber | undefined;
+  /** Step ids are padded to the longest in the plan (at most 24), so the text lines up. */
+  private stepWidth = 0;
 
   constructor(
     private readonly io: CommandIO,
@@ -66,14 +68,11 @@ export class RunOutput {
     );
   }
 
-  private get stepWidth(): number {
-    return Math.min(24, Math.max(0, ...(this.state?.plan.map((p) => p.id.length) ?? [0])));
-  }
-
   private plainDescriber(): EventDescriber | undefined {
     if (!this.describer && this.state) {
       const declared = Date.parse(this.state.milestones.incident_declared ?? this.state.declaredAt);
       this.describer = new EventDescriber(new Map(this.state.plan.map((p) => [p.id, p])), declared);
+      this.stepWidth = Math.min(24, Math.max(0, ...this.state.plan.map((p) => p.id.length)));
     }
     return this.describer;
   }

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { DrillResult, DrillRunner } from "../drill/drill-types.js";
-import { acquireLockFile, type HeldLock } from "../engine/lock.js";
+import { acquireLockFile } from "../engine/lock.js";
 import { ScheduleRunningError, UsageError } from "../errors.js";
 import { runbookHome, scheduleLockPath } from "../journal/paths.js";
 import type { Clock } from "../schedule/clock.js";
@@ -245,6 +245,18 @@ async function runScheduler(
       `Its drills: ${schedule.drills.map((d) => d.name).join(", ")}`,
     );
   }
+  // One scheduler per schedule on this host (a second would run every drill twice); taken
+  // before anything is set up, so a refused second one touches nothing.
+  const name = schedule.metadata.name;
+  const lock =
+    opts.once === undefined
+      ? acquireLockFile(
+          scheduleLockPath(runbookHome(io.env, io.cwd), name),
+          `runbook schedule ${schedule.file}`,
+          deps.clock?.now() ?? new Date(),
+          (holder) => new ScheduleRunningError(name, holder),
+        )
+      : undefined;
   const Scheduler = await schedulerModule();
   const runner =
     deps.runner ??
@@ -266,7 +278,7 @@ async function runScheduler(
     destroy = () => factory.destroy();
     publish = cloudWatchPublisher(schedule.publish, factory);
   }
-  const history = new ScheduleHistory(historyPath(runbookHome(io.env, io.cwd), schedule.metadata.name));
+  const history = new ScheduleHistory(historyPath(runbookHome(io.env, io.cwd), name));
   const log = (event: SchedulerEvent) =>
     writeLine(io.stdout, opts.json ? JSON.stringify(event) : formatEvent(event, schedule.timezone));
   const scheduler = new Scheduler({
@@ -284,7 +296,6 @@ async function runScheduler(
   const signalledOnce = new Promise<void>((r) => {
     onSignalled = r;
   });
-  let lock: HeldLock | undefined;
   const off = signals.onStop((signal) => {
     if (signalled) {
       // A second signal: the operator does not want to wait for a safe point.
@@ -304,19 +315,10 @@ async function runScheduler(
       if (!opts.json) printResult(result, io);
       return result.verdict === "pass" ? 0 : 1;
     }
-    // One scheduler per schedule on this host: a second would run every drill twice.
-    const home = runbookHome(io.env, io.cwd);
-    const name = schedule.metadata.name;
-    lock = acquireLockFile(
-      scheduleLockPath(home, name),
-      `runbook schedule ${schedule.file}`,
-      deps.clock?.now() ?? new Date(),
-      (holder) => new ScheduleRunningError(name, holder),
-    );
     if (!opts.json)
       writeLine(
         io.stdout,
-        `schedule ${name}: ${schedule.drills.length} drill(s), history in ${history.path}`,
+        `schedule ${schedule.metadata.name}: ${schedule.drills.length} drill(s), history in ${history.path}`,
       );
     scheduler.start();
     deps.onStarted?.();
