@@ -85,12 +85,15 @@ export async function runDrill(req: DrillRequest, stop: AbortSignal, o: DrillOpt
   const sandbox = endpoints ? new SandboxClient(endpoints) : undefined;
   try {
     // Account guard and every vars.* the runbook reads, before any fault or step.
-    const prepared = await prepare(runbook, req.env, o);
+    let prepared = await prepare(runbook, req.env, o);
     prepared.aws.destroy();
     if (sandbox) {
       log("resetting the sandbox to its initial topology");
       await sandbox.reset();
       await sandbox.clearCalls();
+      // A reset after a failover rebuilds the databases on new ports: read the endpoints again.
+      prepared = await prepare(runbook, req.env, o);
+      prepared.aws.destroy();
     }
     let declaredAt: Date | undefined;
     for (const step of scenario?.faults ?? []) {

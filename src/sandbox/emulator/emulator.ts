@@ -226,6 +226,10 @@ export class Emulator {
     }
   }
 
+  clearMetrics(): void {
+    this.state.cloudwatch.store.clear();
+  }
+
   evaluateAlarms(): void {
     for (const alarm of this.state.cloudwatch.alarms.values())
       evaluateAlarm(alarm, this.state.cloudwatch.store);

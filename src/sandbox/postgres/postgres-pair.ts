@@ -15,6 +15,7 @@ import {
   heartbeatRpoMs,
   latestHeartbeatAt,
   replayLagMs as measureReplayLag,
+  poll,
   waitForReplayCatchUp,
   waitForStreaming,
 } from "./replication-queries.js";
@@ -257,6 +258,11 @@ export class PostgresPair {
       this.heartbeatIntervalMs,
     );
     this.heartbeat.start();
+    // Lag and lost writes are measured in heartbeats: a replication fault applied right after
+    // a (re)start must find the standby holding some, or it would measure nothing.
+    const heartbeat = this.heartbeat;
+    await poll("a first heartbeat", 10_000, async () => heartbeat.stats().written > 0);
+    await waitForReplayCatchUp(topo.writer().server, topo.requireStandby().server);
     return timings;
   }
 

@@ -326,6 +326,8 @@ export class SandboxSupervisor {
         emulator.putSecret(secret.region, secret.name, secret.value);
       for (const alarm of this.topology.alarms ?? [])
         emulator.forceAlarmState(alarm.region, alarm.alarmName, undefined);
+      // The 5xx of the last failover must not keep the recovery region's alarm firing.
+      emulator.clearMetrics();
       const initial = new Map(
         (this.topology.arc?.routingControls ?? []).map((c) => [c.name, c.state ?? "Off"] as const),
       );

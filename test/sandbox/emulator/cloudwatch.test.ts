@@ -256,6 +256,11 @@ describe("CloudWatch through the real SDK (JSON 1.0, query-compatible)", () => {
 
     const byState = await cw.send(new DescribeAlarmsCommand({ StateValue: "OK" }));
     expect(byState.MetricAlarms).toEqual([]);
+
+    // A sandbox reset forgets the datapoints: the alarm no longer sees the old breach.
+    emulator.clearMetrics();
+    emulator.evaluateAlarms();
+    expect((await describe())?.StateValue).not.toBe("ALARM");
   });
 
   it("PutMetricAlarm creates an alarm that DescribeAlarms returns with its dimensions", async () => {

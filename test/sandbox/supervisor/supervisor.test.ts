@@ -256,6 +256,9 @@ describe("sandbox supervisor", () => {
     expect(status.downRegions).toEqual([]);
     expect(status.databases[A]).toMatchObject({ role: "primary", down: false });
     expect(status.databases[B]).toMatchObject({ role: "standby", down: false, replayPaused: false });
+    // The rebuilt standby already holds heartbeats: a replication fault applied at once (a drill
+    // right after a failover) measures a real lag, not none.
+    expect(await running.supervisor.postgres.latestHeartbeatAt(B)).toBeInstanceOf(Date);
     // The rebuilt pair may listen on new ports: endpoints.json follows.
     const after = await readSandboxEndpoints(home);
     expect(after?.databases[A]?.port).toBe(status.databases[A]?.port);

@@ -74,6 +74,11 @@ const RETENTION_MS = 3 * 60 * 60 * 1000;
 export class MetricStore {
   private readonly series = new Map<string, Sample[]>();
 
+  /** Forget every datapoint (a sandbox reset: alarms then see no data, not the last game day's). */
+  clear(): void {
+    this.series.clear();
+  }
+
   put(d: MetricDatum): void {
     this.putAggregate(d, { count: 1, sum: d.value, min: d.value, max: d.value, unit: d.unit });
   }
