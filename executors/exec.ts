@@ -180,9 +180,18 @@ async function waitForOrphan(scratchDir: string, signal: AbortSignal): Promise<v
   rmSync(runningFile, { force: true });
 }
 
-/** Whether a live process on this machine has `entry` in its environment (Linux /proc). */
+/**
+ * Whether a live process on this machine has `entry` in its environment. Linux only (/proc);
+ * elsewhere nothing can be seen and resume goes straight to the step's check.
+ */
 function carriedByAnyProcess(entry: string): boolean {
-  for (const pid of readdirSync("/proc")) {
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc");
+  } catch {
+    return false;
+  }
+  for (const pid of pids) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       // A zombie's environment reads empty: it has finished.
