@@ -24,6 +24,7 @@ import { GateKeeper, type GateKeeperOptions } from "./approvals.js";
 import { createEngineLogger } from "./engine-logger.js";
 import { acquireLock } from "./lock.js";
 import { createRunbookMachine, interruptOpenIntents } from "./machine.js";
+import { missedMilestones } from "./missed-milestones.js";
 import { describePlan } from "./plan.js";
 import { Redactor } from "./redact.js";
 import { Runtime } from "./runtime.js";
@@ -173,6 +174,8 @@ export async function resumeExecution(
       };
       append(writer.append("step.succeeded", data, stepId));
     }
+    for (const m of missedMilestones(runbook, foldEvents(events)!))
+      append(writer.append("milestone", m.data, m.stepId));
     const inputs = { ...prior.inputs, ...req.secretInputs };
     const redactor = redactorFor(runbook, inputs, o.env);
     const state = foldEvents(events)!;

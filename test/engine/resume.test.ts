@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { resumeExecution } from "../../src/engine/engine.js";
+import { achievedRtoMs } from "../../src/journal/fold.js";
 import { journalPath } from "../../src/journal/paths.js";
 import { header, setup } from "./fixtures.js";
 
@@ -75,6 +76,33 @@ describe("resume", () => {
     expect(tornTailBytes).toBe(0);
     expect(events.some((e) => e.type === "journal.repaired" && e.data.droppedBytes === 40)).toBe(true);
     expect(verifyEvents(events).ok).toBe(true);
+  });
+
+  it("journals the milestone of a step killed between its success and its milestone, dated at the success", async () => {
+    const t = setup(`${header("milestone-gap", "objectives: { rto: 5m, rpo: 1m }")}
+steps:
+  - { id: promote, type: test.effect, with: { name: promote } }
+  - { id: validate, type: test.effect, with: { name: validate }, milestone: service_restored }
+  - { id: publish, type: test.effect, with: { name: publish, output: "rto \${{ run.rtoMs }}" } }
+`);
+    const first = await t.start();
+    const path = journalPath(t.home, first.executionId);
+    const lines = readFileSync(path, "utf8").split("\n");
+    const succeeded = lines.findIndex((l) => l.includes('"type":"step.succeeded","stepId":"validate"'));
+    expect(lines[succeeded + 1]).toContain('"type":"milestone"');
+    writeFileSync(path, `${lines.slice(0, succeeded + 1).join("\n")}\n`);
+    t.world.effects.splice(0, t.world.effects.length, "promote", "validate");
+
+    const out = await resumeExecution(first.executionId, {}, t.options);
+    expect(out.status).toBe("completed");
+    expect(t.world.attempts.get("validate")).toBe(1);
+    const succeededAt = JSON.parse(lines[succeeded]!).ts as string;
+    expect(out.state.milestones.service_restored).toBe(succeededAt);
+    const rto = achievedRtoMs(out.state);
+    expect(rto).toBeGreaterThanOrEqual(0);
+    expect(out.state.steps.get("publish")?.outputs).toEqual({ value: `rto ${rto}` });
+    const milestones = t.ofType("milestone").filter((e) => JSON.stringify(e.data).includes("service_restored"));
+    expect(milestones.map((e) => e.stepId)).toEqual(["validate", "validate"]); // first run's, then resume's
   });
 
   it("keeps recorded approvals: a resumed gate does not ask again", async () => {
