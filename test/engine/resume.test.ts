@@ -101,7 +101,9 @@ steps:
     const rto = achievedRtoMs(out.state);
     expect(rto).toBeGreaterThanOrEqual(0);
     expect(out.state.steps.get("publish")?.outputs).toEqual({ value: `rto ${rto}` });
-    const milestones = t.ofType("milestone").filter((e) => JSON.stringify(e.data).includes("service_restored"));
+    const milestones = t
+      .ofType("milestone")
+      .filter((e) => JSON.stringify(e.data).includes("service_restored"));
     expect(milestones.map((e) => e.stepId)).toEqual(["validate", "validate"]); // first run's, then resume's
   });
 
