@@ -61,7 +61,7 @@ function section(rb: RunbookHistory): string {
 ${regressions}
 <div class="chart">${renderTrendChartSvg(rb, "rto")}</div>
 <div class="chart">${renderTrendChartSvg(rb, "rpo")}</div>
-<table class="runs"><thead><tr><th>Started (UTC)</th><th>Execution</th><th>Mode</th><th>Env</th><th>Outcome</th><th class="num">RTO</th><th class="num">Target</th><th>RTO</th><th class="num">RPO</th><th class="num">Target</th><th>RPO</th><th class="num">Baseline</th><th>Flags</th></tr></thead><tbody>
+<table class="runs"><thead><tr><th>Started (UTC)</th><th>Execution</th><th>Mode</th><th>Env</th><th>Outcome</th><th class="num">RTO</th><th class="num">Target</th><th>Result</th><th class="num">RPO</th><th class="num">Target</th><th>Result</th><th class="num">Baseline</th><th>Flags</th></tr></thead><tbody>
 ${rb.runs.map(row).join("\n")}
 </tbody></table>`;
 }

@@ -45,7 +45,7 @@ function runbookSection(rb: RunbookHistory): string[] {
     out.push("No regressions.", "");
   }
   out.push(
-    "| Started (UTC) | Execution | Mode | Env | Outcome | RTO | RTO target | RTO | RPO | RPO target | RPO | Baseline RTO | Flags |",
+    "| Started (UTC) | Execution | Mode | Env | Outcome | RTO | RTO target | RTO result | RPO | RPO target | RPO result | Baseline RTO | Flags |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rb.runs.map(runRow),
     "",

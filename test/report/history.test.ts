@@ -73,6 +73,12 @@ describe("historyCommand", () => {
     expect(await historyCommand("failover-case-api", {}, f.io)).toBe(ExitCode.completed);
     const md = f.stdout();
     expect(md).toContain("> **Regressions (4)**");
+    const header = md
+      .split("\n")
+      .find((l) => l.startsWith("| Started"))!
+      .split("|")
+      .map((c) => c.trim());
+    expect(new Set(header).size).toBe(header.length - 1); // every column named once (the two ends are empty)
     expect(md).toContain(`\`${seriesId(5)}\`: RTO 2m55s is 43% worse than the median 2m02s`);
     expect(md).toContain(`\`${seriesId(8)}\`: RTO 5m40s exceeded the objective 5m00s`);
     const rpoChart = md.slice(md.lastIndexOf("```mermaid"), md.lastIndexOf("```"));
