@@ -31,7 +31,10 @@ export function createRunbookMachine(rt: Runtime) {
       ? { class: "timeout" as const, message: "" }
       : classifyError(event?.error);
 
-  const closeIntent = (stepId: string) => rt.openIntents.delete(stepId);
+  const closeIntent = (stepId: string) => {
+    rt.openIntents.delete(stepId);
+    rt.attemptStartedAt.delete(stepId);
+  };
 
   const failStep = (
     stepId: string,
@@ -40,6 +43,7 @@ export function createRunbookMachine(rt: Runtime) {
   ) => {
     const step = rt.executorStep(stepId);
     const attempt = rt.openIntents.get(stepId) ?? rt.attemptNumber(stepId);
+    const startedAt = rt.attemptStartedAt.get(stepId);
     closeIntent(stepId);
     let retryInMs: number | undefined;
     if (willRetry) {
@@ -49,13 +53,12 @@ export function createRunbookMachine(rt: Runtime) {
       retryInMs = Math.round(ceiling / 2 + (rt.deps.random() * ceiling) / 2);
       rt.nextBackoffMs.set(stepId, retryInMs);
     }
-    const startedAt = rt.live.steps.get(stepId)?.firstStartedAt;
     rt.record(
       "step.failed",
       {
         attempt,
         error,
-        durationMs: startedAt ? rt.now().getTime() - Date.parse(startedAt) : 0,
+        durationMs: startedAt !== undefined ? Math.round(performance.now() - startedAt) : 0,
         willRetry,
         ...(retryInMs !== undefined ? { retryInMs } : {}),
       },
@@ -201,11 +204,14 @@ export function createRunbookMachine(rt: Runtime) {
 
 export function interruptOpenIntents(rt: Runtime, message: string): void {
   for (const [stepId, attempt] of rt.openIntents) {
+    const startedAt = rt.attemptStartedAt.get(stepId);
+    const durationMs = startedAt !== undefined ? Math.round(performance.now() - startedAt) : 0;
     rt.record(
       "step.failed",
-      { attempt, error: { message, class: "fatal" }, durationMs: 0, willRetry: false },
+      { attempt, error: { message, class: "fatal" }, durationMs, willRetry: false },
       stepId,
     );
   }
   rt.openIntents.clear();
+  rt.attemptStartedAt.clear();
 }

@@ -21,6 +21,12 @@ export class Runtime {
   readonly attemptsThisRun = new Map<string, number>();
   /** Steps whose intent is journaled and whose outcome is not yet. */
   readonly openIntents = new Map<string, number>();
+  /**
+   * When each step's current attempt began its own work (`performance.now()`): its check, then
+   * again at its intent, so a journaled duration is the attempt's, from the same instant as the
+   * line a timeline shows it starting at, and never includes abort probes or earlier attempts.
+   */
+  readonly attemptStartedAt = new Map<string, number>();
   /** The delay chosen for a step's next retry, journaled with its failure. */
   readonly nextBackoffMs = new Map<string, number>();
   /** Steps the operator asked to run again although a crash left them in doubt. */

@@ -41,7 +41,6 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
   if (rt.deps.stop?.aborted) throw new StoppedError(stepId);
   const step = rt.executorStep(stepId);
   const executor = rt.deps.registry.get(step.type)!;
-  const started = performance.now();
   const attempt = rt.attemptNumber(stepId);
   const inDoubt = (rt.live.steps.get(stepId)?.inDoubt ?? false) && !rt.rerun.has(stepId);
 
@@ -51,6 +50,7 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
       signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
     );
   }
+  rt.attemptStartedAt.set(stepId, performance.now());
   const rendered = renderDeep(step.with, rt.scope());
   const parsed = executor.params.safeParse(rendered);
   if (!parsed.success) {
@@ -60,7 +60,7 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
     );
   }
   const ctx = makeContext(rt, step, attempt, signal);
-  const elapsed = () => Math.round(performance.now() - started);
+  const elapsed = () => Math.round(performance.now() - (rt.attemptStartedAt.get(stepId) ?? 0));
 
   if (executor.check) {
     const check = await executor.check(parsed.data, ctx);
@@ -85,6 +85,7 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
   }
 
   // Durable before acting, unless running the step twice is harmless anyway.
+  rt.attemptStartedAt.set(stepId, performance.now());
   rt.record("step.intent", { attempt, type: step.type, params: step.with }, stepId, !executor.idempotent);
   rt.openIntents.set(stepId, attempt);
   const outputs = await executor.run(parsed.data, ctx);

@@ -64,6 +64,28 @@ steps:
     expect(out.state.steps.get("flaky")!.attempts).toBe(3);
   });
 
+  it("journals each attempt's own duration, from its intent line to its outcome", async () => {
+    const t = setup(`${header("durations")}
+steps:
+  - id: flaky
+    type: test.effect
+    with: { name: flaky, failTimes: 2, delayMs: 30 }
+    retry: { attempts: 3, backoff: 200ms, maxBackoff: 1s }
+`);
+    expect((await t.start()).status).toBe("completed");
+    const intents = t.ofType("step.intent");
+    const outcomes = t.events.filter((e) => e.type === "step.failed" || e.type === "step.succeeded");
+    expect(outcomes).toHaveLength(3);
+    outcomes.forEach((outcome, i) => {
+      const span = Date.parse(outcome.ts) - Date.parse(intents[i]!.ts);
+      const { durationMs } = outcome.data as { durationMs: number };
+      expect(durationMs).toBeGreaterThanOrEqual(30);
+      // Not the time since the first attempt, which includes the 100 ms+ backoffs (a margin for
+      // the event loop between the attempt's end and its journal line).
+      expect(Math.abs(durationMs - span)).toBeLessThanOrEqual(25);
+    });
+  });
+
   it("fails the execution when retries run out and runs nothing after", async () => {
     const t = setup(`${header("exhaust")}
 steps:
