@@ -187,7 +187,10 @@ program
     new Option("-f, --format <format>", "output format").choices(["md", "html", "json"]).default("md"),
   )
   .option("-o, --output <file>", "write to a file instead of stdout")
-  .option("--tz <zone>", "show times in this IANA time zone (default UTC)")
+  .option(
+    "--tz <zone>",
+    "show times in this IANA time zone, as ISO 8601 with its offset (default UTC; JSON stays UTC)",
+  )
   .action(async (id: string, opts) =>
     done(await (await import("./commands/timeline.js")).timelineCommand(id, opts, io)),
   );

@@ -121,7 +121,7 @@ function milestones(t: Timeline, time: TimeDisplay): string {
   const rows = t.milestones
     .map(
       (m) =>
-        `<tr><td>${esc(m.name)}</td><td class="time mono">${esc(time.wall(m.at))}</td><td class="num mono">${formatOffset(m.offsetMs)}</td></tr>`,
+        `<tr><td>${esc(m.name)}</td><td class="time mono">${esc(time.iso(m.at))}</td><td class="num mono">${formatOffset(m.offsetMs)}</td></tr>`,
     )
     .join("\n");
   return `<h2>Milestones</h2>

@@ -112,7 +112,7 @@ function milestones(t: Timeline, time: TimeDisplay): string[] {
     "",
     `| Milestone | Time (${time.zone}) | Since declared |`,
     "|---|---|---|",
-    ...t.milestones.map((m) => `| ${mdCell(m.name)} | ${time.wall(m.at)} | ${formatOffset(m.offsetMs)} |`),
+    ...t.milestones.map((m) => `| ${mdCell(m.name)} | ${time.iso(m.at)} | ${formatOffset(m.offsetMs)} |`),
     "",
   ];
 }

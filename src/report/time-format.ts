@@ -11,7 +11,9 @@ export interface TimeDisplay {
   wall(iso: string): string;
   /** `03:12:00.000`, or `11-27 03:12:00.000` when the report spans several days. */
   clock(iso: string): string;
-  /** `2026-11-27 04:12:00.000 GMT+1` style, for headers. */
+  /** ISO 8601 in the display zone: `2026-11-27T03:12:00.000Z`, `2026-11-26T22:12:00.000-05:00`. */
+  iso(iso: string): string;
+  /** `iso()` followed by the zone's name outside UTC (the offset says which instant, the name which rules), for headers. */
   full(iso: string): string;
 }
 
@@ -29,7 +31,6 @@ export function timeDisplay(tz: string | undefined, spanIsos: readonly string[] 
   const wall = zone === "UTC" ? utcWall : zonedWall(zone);
   const days = new Set(spanIsos.map((iso) => wall(iso).slice(0, 10)));
   const multiDay = days.size > 1;
-  const label = zone === "UTC" ? () => "UTC" : zoneLabel(zone);
   return {
     zone,
     wall,
@@ -37,7 +38,8 @@ export function timeDisplay(tz: string | undefined, spanIsos: readonly string[] 
       zone === "UTC" && !multiDay
         ? (iso) => (isCanonicalUtc(iso) ? iso.slice(11, 23) : wall(iso).slice(11))
         : (iso) => (multiDay ? wall(iso).slice(5) : wall(iso).slice(11)),
-    full: (iso) => `${wall(iso)} ${label(iso)}`,
+    iso: zone === "UTC" ? utcIso : (iso) => isoWithOffset(wall, iso),
+    full: zone === "UTC" ? utcIso : (iso) => `${isoWithOffset(wall, iso)} ${zone}`,
   };
 }
 
@@ -78,12 +80,21 @@ function zonedWall(zone: string): (iso: string) => string {
   };
 }
 
-function zoneLabel(zone: string): (iso: string) => string {
-  const fmt = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "short" });
-  return (iso) => {
-    const name = fmt.formatToParts(new Date(iso)).find((p) => p.type === "timeZoneName")?.value ?? "";
-    return name ? `${zone} (${name})` : zone;
-  };
+function utcIso(iso: string): string {
+  if (isCanonicalUtc(iso)) return iso;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString();
+}
+
+/** The zone's wall clock with its UTC offset at that instant: `2026-11-26T22:10:00.000-05:00`. */
+function isoWithOffset(wall: (iso: string) => string, iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const local = wall(iso).replace(" ", "T");
+  const offsetMin = Math.round((Date.parse(`${local}Z`) - ms) / 60_000);
+  const abs = Math.abs(offsetMin);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  return `${local}${offsetMin < 0 ? "-" : "+"}${hhmm}`;
 }
 
 /** `T+3m34s`, `T-2.0s`: time since the incident was declared. */

@@ -114,11 +114,22 @@ describe("display time zone", () => {
   it("keeps UTC in the model and shows local wall-clock time when asked", () => {
     const t = fixtureTimeline("completed");
     const md = renderTimelineMarkdown(t, { tz: "America/New_York" });
-    expect(md).toContain("Incident declared | 2026-11-26 22:10:00.000 America/New_York (EST)");
+    expect(md).toContain("Incident declared | 2026-11-26T22:10:00.000-05:00 America/New_York |");
+    expect(md).toContain("| incident_declared | 2026-11-26T22:10:00.000-05:00 | T+0ms |");
     expect(md).toContain("| Time (America/New_York) |");
     expect(t.header.declaredAt).toBe("2026-11-27T03:10:00.000Z");
     const berlin = timeDisplay("Europe/Berlin");
     expect(berlin.wall("2026-07-01T12:00:00.000Z")).toBe("2026-07-01 14:00:00.000");
+    // ISO 8601 with the offset in force at that instant, which names the same instant again.
+    for (const [utc, local] of [
+      ["2026-07-01T12:00:00.000Z", "2026-07-01T14:00:00.000+02:00"],
+      ["2026-01-15T23:30:00.250Z", "2026-01-16T00:30:00.250+01:00"],
+    ] as const) {
+      expect(berlin.iso(utc)).toBe(local);
+      expect(Date.parse(berlin.iso(utc))).toBe(Date.parse(utc));
+    }
+    expect(timeDisplay("Asia/Kolkata").iso("2026-11-27T03:10:00.000Z")).toBe("2026-11-27T08:40:00.000+05:30");
+    expect(timeDisplay(undefined).full("2026-11-27T03:10:00.000Z")).toBe("2026-11-27T03:10:00.000Z");
   });
 });
 
