@@ -65,7 +65,10 @@ export class EventDescriber {
           `Journal repaired after a crash: ${e.data.droppedBytes} torn bytes dropped`,
         );
       case "milestone":
-        return line("milestone", "ok", `Milestone ${e.data.name} reached`);
+        // Resume writes a milestone a killed engine missed, dated when its step succeeded.
+        return Math.abs(Date.parse(e.data.at) - Date.parse(e.ts)) > 1_000
+          ? line("milestone", "ok", `Milestone ${e.data.name} reached at ${e.data.at} (journaled on resume)`)
+          : line("milestone", "ok", `Milestone ${e.data.name} reached`);
       case "measure":
         return line(
           "measure",
