@@ -191,6 +191,20 @@ program
     "--tz <zone>",
     "show times in this IANA time zone, as ISO 8601 with its offset (default UTC; JSON stays UTC)",
   )
+  .addHelpText(
+    "after",
+    `
+Examples:
+  runbook timeline failover-case-api-20261127T031200Z-a1b2   Markdown to paste into the review
+  runbook timeline failover-case-api-20261127 -f html -o t.html
+                                                  one self-contained page with a chart
+  runbook timeline <id> -f json                   for incident tools (docs/timeline-schema.md)
+  runbook timeline <id> --tz America/New_York     local times, with their UTC offset
+
+A prefix of the id is enough when it names one execution (runbook list shows them).
+Works on unfinished executions too. Exit 6 when the journal fails its hash chain: the
+timeline is still written, with the warning at the top.`,
+  )
   .action(async (id: string, opts) =>
     done(await (await import("./commands/timeline.js")).timelineCommand(id, opts, io)),
   );
@@ -203,6 +217,16 @@ program
     new Option("-f, --format <format>", "output format").choices(["md", "html", "json"]).default("md"),
   )
   .option("-o, --output <file>", "write to a file instead of stdout")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  runbook history                                 every runbook with executions here
+  runbook history failover-case-api -f html -o history.html
+
+A regression is called out when an achieved RTO is over the objective, or more than 20%
+over the median of the previous 5 measured runs. Exit 6 if any journal fails its hash chain.`,
+  )
   .action(async (runbook: string | undefined, opts) =>
     done(await (await import("./commands/history.js")).historyCommand(runbook, opts, io)),
   );
