@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { defineExecutor, fatal, retryable } from "../src/executor.js";
+import { defineExecutor, type ExecutorContext, fatal, retryable } from "../src/executor.js";
 import { sleep } from "./wait.js";
 
 const Command = z.union([z.array(z.string()).min(1), z.string().min(1)]);
@@ -39,21 +39,24 @@ export const exec = defineExecutor({
   describe: (p) => `run ${show(p.command)}${p.check ? ` (unless ${show(p.check.command)} exits 0)` : ""}`,
   async check(p, ctx) {
     // A command started before a crash may still be running: its effect is not settled yet.
-    await waitForOrphan(ctx.scratchDir, ctx.signal);
+    const orphan = await waitForOrphan(ctx, p.command);
     if (!p.check) return undefined;
     const r = await runProcess(p.check.command, {
       cwd: resolve(ctx.cwd, p.check.cwd ?? p.cwd ?? "."),
       env: { ...ctx.env, ...p.env, ...p.check.env },
       signal: ctx.signal,
     });
+    const waited = orphan
+      ? `, after waiting ${(orphan.waitedMs / 1000).toFixed(1)}s for pid ${orphan.pid}, started by the engine that was stopped, to finish`
+      : "";
     return {
       inPlace: r.exitCode === 0,
-      detail: `check ${show(p.check.command)} exited ${r.exitCode}`,
+      detail: `check ${show(p.check.command)} exited ${r.exitCode}${waited}`,
       outputs: { stdout: r.stdout, exitCode: 0 },
     };
   },
   async run(p, ctx) {
-    await waitForOrphan(ctx.scratchDir, ctx.signal);
+    await waitForOrphan(ctx, p.command);
     const r = await runProcess(p.command, {
       cwd: resolve(ctx.cwd, p.cwd ?? "."),
       env: { ...ctx.env, ...p.env },
@@ -167,38 +170,55 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Waits while a command started by an earlier engine (one that crashed) is still running. */
-async function waitForOrphan(scratchDir: string, signal: AbortSignal): Promise<void> {
-  const runningFile = join(scratchDir, RUNNING_FILE);
+/**
+ * Waits while a command started by an earlier engine (one that crashed) is still running, and
+ * says which process it waited for and how long: a resume that sits still for minutes must be
+ * explainable in engine.log and in the step's check.
+ */
+async function waitForOrphan(
+  ctx: ExecutorContext,
+  command: string | string[],
+): Promise<{ pid: number; waitedMs: number } | undefined> {
+  const runningFile = join(ctx.scratchDir, RUNNING_FILE);
   let token: string;
   try {
     token = readFileSync(runningFile, "utf8").trim();
   } catch {
-    return;
+    return undefined;
   }
-  while (carriedByAnyProcess(`${TOKEN_VAR}=${token}`)) await sleep(100, signal);
+  const entry = `${TOKEN_VAR}=${token}`;
+  const pid = processCarrying(entry);
+  const started = Date.now();
+  if (pid !== undefined) {
+    ctx.logger.warn(
+      { pid, command: show(command) },
+      "waiting for the command the stopped engine started, which is still running",
+    );
+    while (processCarrying(entry) !== undefined) await sleep(100, ctx.signal);
+  }
   rmSync(runningFile, { force: true });
+  return pid === undefined ? undefined : { pid, waitedMs: Date.now() - started };
 }
 
 /**
- * Whether a live process on this machine has `entry` in its environment. Linux only (/proc);
+ * The pid of a live process on this machine with `entry` in its environment. Linux only (/proc);
  * elsewhere nothing can be seen and resume goes straight to the step's check.
  */
-function carriedByAnyProcess(entry: string): boolean {
+function processCarrying(entry: string): number | undefined {
   let pids: string[];
   try {
     pids = readdirSync("/proc");
   } catch {
-    return false;
+    return undefined;
   }
   for (const pid of pids) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       // A zombie's environment reads empty: it has finished.
-      if (readFileSync(`/proc/${pid}/environ`).includes(entry)) return true;
+      if (readFileSync(`/proc/${pid}/environ`).includes(entry)) return Number(pid);
     } catch {
       // Gone meanwhile, or not ours to read.
     }
   }
-  return false;
+  return undefined;
 }

@@ -35,6 +35,12 @@ describe("exec after a crash", () => {
     // The check passes only if it waited: the orphan makes B the writer 0.8 s from now.
     const checked = await exec.check!(params, ctx);
     expect(checked).toMatchObject({ inPlace: true });
+    // The check says what the resume sat waiting for, and for how long.
+    expect(checked?.detail).toMatch(
+      new RegExp(
+        `exited 0, after waiting \\d+\\.\\ds for pid ${orphan.pid}, started by the engine that was stopped`,
+      ),
+    );
     expect(orphan.exitCode ?? orphan.signalCode).not.toBeNull();
     expect(existsSync(join(ctx.scratchDir, "running.token"))).toBe(false);
   });
