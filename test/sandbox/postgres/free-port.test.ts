@@ -30,7 +30,7 @@ describe("freeLoopbackPort", () => {
     held.push(await listenOn(taken));
     const high = ephemeralLow() - 1;
     // The first draw lands on the taken port, the second elsewhere.
-    const draws = [(taken - 10000) / (high - 10000 + 1), 0.5];
+    const draws = [(taken - 10000 + 0.5) / (high - 10000 + 1), 0.5]; // the middle of the taken port's bucket
     const port = await freeLoopbackPort(() => draws.shift() ?? Math.random());
     expect(draws).toEqual([]);
     expect(port).not.toBe(taken);
