@@ -68,8 +68,12 @@ function print(report: ReadinessReport, io: CommandIO, json: boolean): void {
   }
   writeLine(io.stdout, `${report.runbook} at ${report.checkedAt}: ${report.ready ? "READY" : "NOT READY"}`);
   const width = Math.max(...report.rows.map((r) => r.id.length));
+  const typeWidth = Math.max(...report.rows.map((r) => r.type.length));
   for (const r of report.rows)
-    writeLine(io.stdout, `  ${MARK[r.status]}  ${r.id.padEnd(width)}  ${r.type.padEnd(26)} ${r.detail}`);
+    writeLine(
+      io.stdout,
+      `  ${MARK[r.status]}  ${r.id.padEnd(width)}  ${r.type.padEnd(typeWidth)}  ${r.detail}`,
+    );
 }
 
 async function publish(

@@ -123,6 +123,18 @@ describe("guards", () => {
     expect((await cli(["sandbox", "fault", "missing-secret", "case-api/db", "us-west-2"])).code).toBe(0);
     const notReady = await cli(["check", "failover-case-api", "--env", "sandbox", "--json"]);
     expect(notReady.code).toBe(1);
+    // The human view: the details start in one column, whatever the longest executor type.
+    const human = await cli(["check", "failover-case-api", "--env", "sandbox"]);
+    expect(human.stdout).toContain("NOT READY");
+    const typed = JSON.parse(notReady.stdout).rows as { id: string; type: string }[];
+    const detailStarts = typed.map(({ id, type }) => {
+      // `  ✔ ready      <id>  <type>  <detail>`: the status is 11 characters, then the id column.
+      const line = human.stdout.split("\n").find((l) => l.slice(15).startsWith(`${id} `))!;
+      const afterType = line.indexOf(` ${type} `, line.indexOf(` ${id} `) + id.length) + 1 + type.length;
+      expect(line.slice(afterType, afterType + 2)).toBe("  ");
+      return afterType + line.slice(afterType).search(/\S/);
+    });
+    expect(new Set(detailStarts).size).toBe(1);
     const report = JSON.parse(notReady.stdout) as { ready: boolean; rows: { id: string; status: string }[] };
     expect(report.rows.find((row) => row.id === "secrets-present")?.status).toBe("not-ready");
     expect((await cli(["sandbox", "fault", "missing-secret", "--clear"])).code).toBe(0);
