@@ -2,10 +2,14 @@ import { createInterface } from "node:readline/promises";
 import type { PromptAnswer } from "../engine/approvals.js";
 import type { AnyJournalEvent } from "../journal/events.js";
 import { applyEvent, type ExecutionState } from "../journal/fold.js";
+import { formatDuration } from "../language/duration.js";
 import { EventDescriber } from "../report/describe-event.js";
 import { formatOffset } from "../report/time-format.js";
 import type { CommandIO } from "./io.js";
 import { renderStatus } from "./status-view.js";
+
+/** Off a terminal, a long step says it is still going after this much silence (and every as much again). */
+export const STILL_RUNNING_AFTER_MS = 30_000;
 
 /**
  * What the operator sees while a run goes on. On a terminal: the step list redrawn in
@@ -22,6 +26,9 @@ export class RunOutput {
   private describer: EventDescriber | undefined;
   /** Step ids are padded to the longest in the plan (at most 24), so the text lines up. */
   private stepWidth = 0;
+  /** When the plain view last printed: a promotion can take minutes, and a log that stops looks hung. */
+  private lastPlainAt = 0;
+  private reminder: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly io: CommandIO,
@@ -42,6 +49,7 @@ export class RunOutput {
     }
     if (!this.live) {
       this.writePlain(e);
+      this.reminder ??= setInterval(() => this.remind(new Date()), 1_000).unref();
       return;
     }
     this.timer ??= setInterval(() => this.draw(), 500).unref();
@@ -66,6 +74,34 @@ export class RunOutput {
     this.io.stdout.write(
       `${entry.at.slice(11, 23)}  ${formatOffset(entry.offsetMs).padEnd(9)} ${step}  ${mark}${entry.text}${by}\n`,
     );
+    this.lastPlainAt = Date.now();
+  }
+
+  /**
+   * Off a terminal, after `STILL_RUNNING_AFTER_MS` without a line: one line per step still at
+   * work or waiting for approval, so a CI log or `tee` shows the run is alive and on what.
+   */
+  remind(now: Date): void {
+    if (this.stopped || !this.state || this.json || this.live) return;
+    if (now.getTime() - this.lastPlainAt < STILL_RUNNING_AFTER_MS) return;
+    const describer = this.plainDescriber();
+    if (!describer) return;
+    const declared = Date.parse(this.state.milestones.incident_declared ?? this.state.declaredAt);
+    const since = (iso: string | undefined) =>
+      formatDuration(now.getTime() - Date.parse(iso ?? now.toISOString()));
+    for (const st of this.state.steps.values()) {
+      const text =
+        st.status === "running" || st.status === "retrying"
+          ? `… still running, ${since(st.firstStartedAt)} since it started`
+          : st.status === "awaiting-approval" && !st.declined
+            ? `… still waiting for approval, ${since(st.gateRequested?.at)} since it was asked: runbook approve ${this.state.executionId} --step ${st.id}`
+            : undefined;
+      if (text === undefined) continue;
+      this.io.stdout.write(
+        `${now.toISOString().slice(11, 23)}  ${formatOffset(now.getTime() - declared).padEnd(9)} ${st.id.padEnd(this.stepWidth)}  ${text}\n`,
+      );
+      this.lastPlainAt = now.getTime();
+    }
   }
 
   private plainDescriber(): EventDescriber | undefined {
@@ -81,6 +117,7 @@ export class RunOutput {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.reminder) clearInterval(this.reminder);
     this.timer = undefined;
     if (this.live) this.draw(true);
   }

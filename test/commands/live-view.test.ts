@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RunOutput } from "../../src/commands/live-view.js";
+import { RunOutput, STILL_RUNNING_AFTER_MS } from "../../src/commands/live-view.js";
 import { parseJournal } from "../../src/journal/journal.js";
 import { fakeIO, fixtureText } from "../report/helpers.js";
 
@@ -33,6 +33,44 @@ describe("RunOutput off a terminal", () => {
     out.onEvent(all.at(-1)!);
     expect(f.stdout().trimEnd().split("\n")).toHaveLength(1);
     expect(f.stdout()).toContain("Execution failed");
+  });
+
+  it("says which step is still running after 30 s of silence, then every 30 s, and never in --json", () => {
+    const f = fakeIO("/tmp");
+    const out = new RunOutput(f.io, false);
+    for (const e of parseJournal(fixtureText("in-progress")).events) out.onEvent(e);
+    const printed = () => f.stdout().trimEnd().split("\n").length;
+    const before = printed();
+    const t0 = Date.now();
+    out.remind(new Date(t0 + STILL_RUNNING_AFTER_MS - 1_000));
+    expect(printed()).toBe(before);
+    out.remind(new Date(t0 + STILL_RUNNING_AFTER_MS + 1_000));
+    const reminder = f.stdout().trimEnd().split("\n").slice(before);
+    expect(reminder).toHaveLength(1);
+    expect(reminder[0]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} {2}T\+\S+ +promote-db +… still running, \S+ since it started$/,
+    );
+    out.remind(new Date(t0 + STILL_RUNNING_AFTER_MS + 2_000));
+    expect(printed()).toBe(before + 1);
+    out.remind(new Date(t0 + 2 * STILL_RUNNING_AFTER_MS + 2_000));
+    expect(printed()).toBe(before + 2);
+    out.stop();
+
+    const waiting = fakeIO("/tmp");
+    const paused = new RunOutput(waiting.io, false);
+    for (const e of parseJournal(fixtureText("paused")).events) paused.onEvent(e);
+    paused.remind(new Date(Date.now() + STILL_RUNNING_AFTER_MS + 1_000));
+    expect(waiting.stdout()).toMatch(
+      /approve-failover +… still waiting for approval, \S+ since it was asked: runbook approve \S+ --step approve-failover\n$/,
+    );
+    paused.stop();
+
+    const machine = fakeIO("/tmp");
+    const json = new RunOutput(machine.io, true);
+    for (const e of parseJournal(fixtureText("in-progress")).events) json.onEvent(e);
+    const lines = machine.stdout();
+    json.remind(new Date(Date.now() + 10 * STILL_RUNNING_AFTER_MS));
+    expect(machine.stdout()).toBe(lines);
   });
 
   it("with --json, one journal event per line, as written", () => {
