@@ -29,6 +29,7 @@ function context(url: string): ExecutorContext & { destroy(): void } {
     aws,
     milestone: () => undefined,
     measure: () => undefined,
+    progress: () => undefined,
     requestApproval: () => Promise.reject(new Error("no approvals in a bench")),
     destroy: () => aws.destroy(),
   };

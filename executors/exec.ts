@@ -194,6 +194,7 @@ async function waitForOrphan(
       { pid, command: show(command) },
       "waiting for the command the stopped engine started, which is still running",
     );
+    ctx.progress(`waiting for pid ${pid}, started by the engine that was stopped, to finish`);
     while (processCarrying(entry) !== undefined) await sleep(100, ctx.signal);
   }
   rmSync(runningFile, { force: true });

@@ -90,7 +90,13 @@ export const rdsPromoteReadReplica = defineExecutor({
           return { state: "SUCCESS", value: { at: new Date(), endpoint: s.endpoint } };
         return { state: "RETRY", detail: s.status };
       },
-      { signal: ctx.signal, minDelayMs: 200, maxDelayMs: 1000 },
+      {
+        signal: ctx.signal,
+        minDelayMs: 200,
+        maxDelayMs: 1000,
+        onRetry: (status) =>
+          ctx.progress(`waiting for the promoted replica to be available: ${status ?? "status unknown"}`),
+      },
     );
     ctx.milestone("db_promoted", at);
     return { writerEndpoint: endpoint, promotedAt: at.toISOString() };

@@ -70,7 +70,13 @@ export const sfnStartExecution = defineExecutor({
           reason: `execution ${p.name} ended ${d.status}${d.error ? `: ${d.error}${d.cause ? ` (${d.cause})` : ""}` : ""}`,
         };
       },
-      { signal: ctx.signal, minDelayMs: 250, maxDelayMs: 2000 },
+      {
+        signal: ctx.signal,
+        minDelayMs: 250,
+        maxDelayMs: 2000,
+        onRetry: (status) =>
+          ctx.progress(`waiting for execution ${p.name} to end: ${status ?? "not visible yet"}`),
+      },
     ).catch((err) => {
       throw new ExecutorError((err as Error).message, "fatal");
     });

@@ -67,6 +67,11 @@ export interface ExecutorContext {
   milestone(name: string, at?: Date): void;
   /** Record a measurement (e.g. `rpo_observed_ms`) for timelines and reports. */
   measure(name: string, value: number, unit?: string): void;
+  /**
+   * What the step is waiting for right now ("global cluster failing-over"), for the operator's
+   * live view. Not journaled: the journal keeps facts, and this is a passing state.
+   */
+  progress(message: string): void;
   /** Wait for the approvals a gate needs; throws when declined or when nobody can approve. */
   requestApproval(request: ApprovalRequest): Promise<{ approvedBy: string[] }>;
 }

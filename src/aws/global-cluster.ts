@@ -136,9 +136,10 @@ export async function moveWriter(
   const { rds, view, target } = await locate(p, ctx);
   const underWay = view.failover?.toArn === target && view.status !== "available";
   if (!underWay && !isDone(view, target)) await start(rds, target);
-  const promotedAt = await waitForWriter(rds, p.globalClusterIdentifier, target, ctx.signal, (status) =>
-    ctx.logger.info({ status }, "waiting for the new writer"),
-  );
+  const promotedAt = await waitForWriter(rds, p.globalClusterIdentifier, target, ctx.signal, (status) => {
+    ctx.logger.info({ status }, "waiting for the new writer");
+    ctx.progress(`waiting for ${target.split(":").at(-1)} to be the writer: global cluster ${status}`);
+  });
   ctx.milestone("db_promoted", promotedAt);
   return {
     writerClusterArn: target,

@@ -29,6 +29,8 @@ export class RunOutput {
   /** When the plain view last printed: a promotion can take minutes, and a log that stops looks hung. */
   private lastPlainAt = 0;
   private reminder: NodeJS.Timeout | undefined;
+  /** What each running step last said it waits for (`ctx.progress`); gone with its next event. */
+  private readonly progress = new Map<string, string>();
 
   constructor(
     private readonly io: CommandIO,
@@ -43,6 +45,7 @@ export class RunOutput {
 
   onEvent = (e: AnyJournalEvent): void => {
     this.state = applyEvent(this.state, e);
+    if (e.stepId !== undefined) this.progress.delete(e.stepId);
     if (this.json) {
       this.io.stdout.write(`${JSON.stringify(e)}\n`);
       return;
@@ -54,6 +57,11 @@ export class RunOutput {
     }
     this.timer ??= setInterval(() => this.draw(), 500).unref();
     this.draw();
+  };
+
+  /** A running step's passing state: shown on the terminal's next frame and in "still running" lines. */
+  onProgress = (stepId: string, message: string): void => {
+    this.progress.set(stepId, message);
   };
 
   /** Seed with an existing journal (resume), without echoing its old events. */
@@ -92,7 +100,7 @@ export class RunOutput {
     for (const st of this.state.steps.values()) {
       const text =
         st.status === "running" || st.status === "retrying"
-          ? `… still running, ${since(st.firstStartedAt)} since it started`
+          ? `… still running, ${since(st.firstStartedAt)} since it started${this.progress.has(st.id) ? `: ${this.progress.get(st.id)}` : ""}`
           : st.status === "awaiting-approval" && !st.declined
             ? `… still waiting for approval, ${since(st.gateRequested?.at)} since it was asked: runbook approve ${this.state.executionId} --step ${st.id}`
             : undefined;
@@ -144,7 +152,7 @@ export class RunOutput {
     if (!this.state || this.prompting) return;
     const lines = renderStatus(this.state, new Date(), {
       color: this.io.color,
-      ...(final ? {} : { live: "running" }),
+      ...(final ? {} : { live: "running", progress: this.progress }),
     });
     let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : "";
     for (const line of lines) out += `\x1b[2K${line}\n`;

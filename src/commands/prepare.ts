@@ -107,6 +107,7 @@ export function attendedEngineOptions(p: Prepared, io: CommandIO, out: RunOutput
     ...(stop ? { stop } : {}),
     autoApprove: approve,
     onEvent: out.onEvent,
+    onProgress: out.onProgress,
     ...(out.live ? { prompt: out.prompt } : {}),
     onWaiting: (stepId: string, have: string[], needed: number) =>
       writeLine(

@@ -25,7 +25,7 @@ const COLOR: Partial<Record<StepState["status"], string>> = {
 export function renderStatus(
   s: ExecutionState,
   now: Date,
-  opts: { color: boolean; live?: string },
+  opts: { color: boolean; live?: string; progress?: ReadonlyMap<string, string> },
 ): string[] {
   const paint = (status: StepState["status"], text: string) =>
     opts.color && COLOR[status] ? `${COLOR[status]}${text}\x1b[0m` : text;
@@ -58,6 +58,7 @@ export function renderStatus(
         : "",
       st.inDoubt && state !== "running" ? "IN DOUBT (interrupted mid-step)" : "",
       st.status === "failed" || st.status === "retrying" ? (st.error?.message ?? "") : "",
+      st.status === "running" ? (opts.progress?.get(p.id) ?? "") : "",
       st.status === "skipped" ? (st.skipReason ?? "") : "",
       p.milestone && st.status === "succeeded" ? `→ ${p.milestone}` : "",
     ].filter(Boolean);

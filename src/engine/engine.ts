@@ -44,6 +44,8 @@ export interface EngineOptions {
   prompt?: GateKeeperOptions["prompt"];
   onWaiting?: GateKeeperOptions["onWaiting"];
   onEvent?: (e: AnyJournalEvent) => void;
+  /** What a running step waits for right now (`ctx.progress`): for live views, never journaled. */
+  onProgress?: (stepId: string, message: string) => void;
   registry?: ReadonlyMap<string, ExecutorDefinition>;
   aws?: AwsClientFactory;
   clock?: () => Date;
@@ -217,6 +219,7 @@ async function drive(
     vars: o.environment?.vars ?? {},
     executionDir: executionDir(o.home, executionId),
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.rerun ? { rerun: o.rerun } : {}),
     ...(o.stop ? { stop: o.stop } : {}),
   });
@@ -280,6 +283,7 @@ async function drive(
           aws,
           milestone: () => undefined,
           measure: () => undefined,
+          progress: () => undefined,
           requestApproval: () => Promise.reject(new Error("abort probes cannot ask for approval")),
         });
         return { ok: true };

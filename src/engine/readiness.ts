@@ -161,6 +161,7 @@ function context(o: ReadinessOptions, id: string): ExecutorContext {
     aws: o.aws,
     milestone: () => undefined,
     measure: () => undefined,
+    progress: () => undefined,
     requestApproval: () => Promise.reject(new Error("a readiness check never asks for approval")),
   };
 }

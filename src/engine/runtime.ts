@@ -52,6 +52,8 @@ export class Runtime {
       vars: Record<string, unknown>;
       executionDir: string;
       onEvent?: (e: AnyJournalEvent) => void;
+      /** An executor's passing state, already redacted (`ctx.progress`). */
+      onProgress?: (stepId: string, message: string) => void;
       rerun?: string[];
       /** Stop at the next safe point: before the next step starts. */
       stop?: AbortSignal;

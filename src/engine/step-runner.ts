@@ -113,6 +113,7 @@ function makeContext(
     aws: rt.deps.aws,
     milestone: (name, at) => rt.record("milestone", { name, at: (at ?? rt.now()).toISOString() }, step.id),
     measure: (name, value, unit = "") => rt.record("measure", { name, value, unit }, step.id),
+    progress: (message) => rt.deps.onProgress?.(step.id, rt.deps.redactor.string(message)),
     requestApproval: (request) => {
       if (!rt.gates) throw new Error("internal: no gate keeper");
       return rt.gates.await(step.id, request, signal);

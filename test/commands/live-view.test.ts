@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { RunOutput, STILL_RUNNING_AFTER_MS } from "../../src/commands/live-view.js";
+import { renderStatus } from "../../src/commands/status-view.js";
+import type { AnyJournalEvent } from "../../src/journal/events.js";
+import { foldEvents } from "../../src/journal/fold.js";
 import { parseJournal } from "../../src/journal/journal.js";
 import { fakeIO, fixtureText } from "../report/helpers.js";
 
@@ -71,6 +74,42 @@ describe("RunOutput off a terminal", () => {
     const lines = machine.stdout();
     json.remind(new Date(Date.now() + 10 * STILL_RUNNING_AFTER_MS));
     expect(machine.stdout()).toBe(lines);
+  });
+
+  it("shows what a running step waits for, until the step's next event", () => {
+    const f = fakeIO("/tmp");
+    const out = new RunOutput(f.io, false);
+    const all = parseJournal(fixtureText("in-progress")).events;
+    for (const e of all) out.onEvent(e);
+    out.onProgress("promote-db", "waiting for case-us-west-2 to be the writer: global cluster failing-over");
+    out.remind(new Date(Date.now() + STILL_RUNNING_AFTER_MS + 1_000));
+    expect(f.stdout().trimEnd().split("\n").at(-1)).toMatch(
+      /promote-db +… still running, \S+ since it started: waiting for case-us-west-2 to be the writer: global cluster failing-over$/,
+    );
+    const frame = (progress: ReadonlyMap<string, string>) =>
+      renderStatus(foldEvents(all)!, new Date(), { color: false, live: "running", progress });
+    const running = frame(new Map([["promote-db", "global cluster failing-over"]]));
+    expect(running.find((l) => l.includes("promote-db"))).toMatch(/global cluster failing-over$/);
+    // The attempt fails and will be retried: what it waited for is stale now.
+    const last = all.at(-1)!;
+    const failed = {
+      attempt: 1,
+      error: { message: "throttled", class: "retryable" },
+      durationMs: 9,
+      willRetry: true,
+    };
+    out.onEvent({
+      ...last,
+      seq: last.seq + 1,
+      type: "step.failed",
+      stepId: "promote-db",
+      data: failed,
+    } as AnyJournalEvent);
+    out.remind(new Date(Date.now() + 3 * STILL_RUNNING_AFTER_MS));
+    expect(f.stdout().trimEnd().split("\n").at(-1)).toMatch(
+      /promote-db +… still running, \S+ since it started$/,
+    );
+    out.stop();
   });
 
   it("with --json, one journal event per line, as written", () => {

@@ -286,14 +286,18 @@ steps:
     ]);
   });
 
-  it("never writes secret inputs or credentials to the journal", async () => {
+  it("never writes secret inputs or credentials to the journal, nor shows them as progress", async () => {
+    const progress: string[] = [];
     const t = setup(
       `${header("secrets", "inputs: { token: { secret: true, required: true } }")}
 steps:
   - { id: use, type: test.effect, with: { name: "auth-\${{ inputs.token }}" } }
   - { id: env, type: test.effect, with: { name: "key-\${{ env.AWS_SECRET_ACCESS_KEY }}" } }
 `,
-      { env: { AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI-K7MDENG" } },
+      {
+        env: { AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI-K7MDENG" },
+        onProgress: (stepId, message) => progress.push(`${stepId}: ${message}`),
+      },
     );
     const out = await t.start({ token: "s3cr3t-value" });
     expect(out.status).toBe("completed");
@@ -302,6 +306,7 @@ steps:
     expect(text).not.toContain("s3cr3t-value");
     expect(text).not.toContain("wJalrXUtnFEMI-K7MDENG");
     expect(text).toContain("***");
+    expect(progress).toEqual(["use: working on auth-***", "env: working on key-***"]);
   });
 });
 

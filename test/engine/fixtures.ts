@@ -39,6 +39,7 @@ export function testRegistry(world: World): Map<string, ExecutorDefinition> {
       const n = (world.attempts.get(p.name) ?? 0) + 1;
       world.attempts.set(p.name, n);
       world.starts.push({ name: p.name, at: Date.now() });
+      ctx.progress(`working on ${p.name}`);
       if (p.delayMs) await sleep(p.delayMs, ctx.signal);
       if (n <= (p.failTimes ?? 0)) {
         const make = { retryable, conflict, fatal }[p.failClass ?? "retryable"];

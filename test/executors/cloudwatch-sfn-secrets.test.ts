@@ -125,6 +125,7 @@ describe("sfn.start-execution", () => {
     expect((await sfnStartExecution.check!(p, env.ctx))?.inPlace).toBe(false);
     const out = await sfnStartExecution.run(p, env.ctx);
     expect(out).toMatchObject({ status: "SUCCEEDED", output: { scaledTo: 6 } });
+    expect(env.progress).toContain("waiting for execution drill-1 to end: RUNNING");
     expect((await sfnStartExecution.check!(p, env.ctx))?.inPlace).toBe(true);
     await sfnStartExecution.run(p, env.ctx);
     expect(scaled).toBe(1);

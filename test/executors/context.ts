@@ -15,6 +15,7 @@ export function contextFor(emulatorUrl: string, overrides: Partial<ExecutorConte
   });
   const milestones: { name: string; at: Date }[] = [];
   const measures: { name: string; value: number }[] = [];
+  const progress: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), "runbook-exec-"));
   const ctx: ExecutorContext = {
     executionId: "test",
@@ -29,8 +30,9 @@ export function contextFor(emulatorUrl: string, overrides: Partial<ExecutorConte
     aws,
     milestone: (name, at) => milestones.push({ name, at: at ?? new Date() }),
     measure: (name, value) => measures.push({ name, value }),
+    progress: (message) => progress.push(message),
     requestApproval: () => Promise.reject(new Error("no approvals in executor tests")),
     ...overrides,
   };
-  return { ctx, milestones, measures, destroy: () => aws.destroy() };
+  return { ctx, milestones, measures, progress, destroy: () => aws.destroy() };
 }

@@ -13,12 +13,12 @@ afterEach(() => {
 function context() {
   const c = contextFor("http://127.0.0.1:9");
   made.push(c);
-  return c.ctx;
+  return c;
 }
 
 describe("exec after a crash", () => {
   it("waits for a command an earlier engine started, even one killed before it learnt the pid", async () => {
-    const ctx = context();
+    const { ctx, progress } = context();
     const done = join(ctx.cwd, "promoted");
     // What a killed engine leaves: the token file, and a command carrying that token still running.
     mkdirSync(ctx.scratchDir, { recursive: true });
@@ -42,16 +42,20 @@ describe("exec after a crash", () => {
       ),
     );
     expect(orphan.exitCode ?? orphan.signalCode).not.toBeNull();
+    expect(progress).toEqual([
+      `waiting for pid ${orphan.pid}, started by the engine that was stopped, to finish`,
+    ]);
     expect(existsSync(join(ctx.scratchDir, "running.token"))).toBe(false);
   });
 
   it("does not wait when nothing carries the token any more, and leaves no token after a run", async () => {
-    const ctx = context();
+    const { ctx, progress } = context();
     mkdirSync(ctx.scratchDir, { recursive: true });
     writeFileSync(join(ctx.scratchDir, "running.token"), "token-of-a-finished-command");
     const params = exec.params.parse({ command: ["sh", "-c", 'echo "$RUNBOOK_EXEC_TOKEN" | wc -c'] });
     const out = (await exec.run(params, ctx)) as { stdout: string };
     expect(Number(out.stdout)).toBe(37); // a UUID and a newline: the command carried its own token
+    expect(progress).toEqual([]);
     expect(existsSync(join(ctx.scratchDir, "running.token"))).toBe(false);
   });
 });

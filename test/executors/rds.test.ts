@@ -40,6 +40,11 @@ describe("rds.failover-global-cluster", () => {
     expect(calls("FailoverGlobalCluster")).toHaveLength(1);
     expect(backend.members().find((m) => m.role === "writer")?.region).toBe("us-west-2");
     expect(env.milestones.map((m) => m.name)).toEqual(["db_promoted"]);
+    // The 600 ms transition is polled from 200 ms: the operator saw what it waited for.
+    expect(env.progress.length).toBeGreaterThan(0);
+    expect(env.progress[0]).toMatch(
+      /^waiting for case-us-west-2 to be the writer: global cluster failing-over/,
+    );
     // Resume's question, answered without a second promotion:
     expect((await rdsFailoverGlobalCluster.check!(failover(), env.ctx))?.inPlace).toBe(true);
     await rdsFailoverGlobalCluster.run(failover(), env.ctx);
