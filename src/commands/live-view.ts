@@ -155,11 +155,37 @@ export class RunOutput {
       ...(final ? {} : { live: "running", progress: this.progress }),
     });
     let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : "";
-    for (const line of lines) out += `\x1b[2K${line}\n`;
+    // A line longer than the terminal wraps onto a second row, and moving up by the number of
+    // lines would then leave the top of the old frame behind: cut each line to the width.
+    const columns = (this.io.stdout as { columns?: number }).columns;
+    for (const line of lines) out += `\x1b[2K${columns ? fitToWidth(line, columns - 1) : line}\n`;
     // Clear what a longer previous frame left below.
     for (let i = lines.length; i < this.drawn; i++) out += "\x1b[2K\n";
     if (this.drawn > lines.length) out += `\x1b[${this.drawn - lines.length}A`;
     this.io.stdout.write(out);
     this.drawn = lines.length;
   }
+}
+
+/** `line` cut to `width` visible characters (colour codes kept, not counted), `…` marking a cut. */
+export function fitToWidth(line: string, width: number): string {
+  if (visibleLength(line) <= width) return line;
+  let out = "";
+  let visible = 0;
+  for (let i = 0; i < line.length; i++) {
+    const end = line[i] === "\x1b" ? line.indexOf("m", i) : -1;
+    if (end > i) {
+      out += line.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (visible === width - 1) break;
+    out += line[i];
+    visible++;
+  }
+  return `${out}…${line.includes("\x1b[") ? "\x1b[0m" : ""}`;
+}
+
+function visibleLength(s: string): number {
+  return s.replace(/\x1b\[[0-9;]*m/g, "").length;
 }

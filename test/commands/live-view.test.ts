@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RunOutput, STILL_RUNNING_AFTER_MS } from "../../src/commands/live-view.js";
+import { fitToWidth, RunOutput, STILL_RUNNING_AFTER_MS } from "../../src/commands/live-view.js";
 import { renderStatus } from "../../src/commands/status-view.js";
 import type { AnyJournalEvent } from "../../src/journal/events.js";
 import { foldEvents } from "../../src/journal/fold.js";
@@ -122,5 +122,31 @@ describe("RunOutput off a terminal", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(parsed).toEqual(events());
+  });
+});
+
+describe("RunOutput on a terminal", () => {
+  it("cuts every line of the live frame to the terminal's width, so redrawing never leaves rows behind", () => {
+    const f = fakeIO("/tmp");
+    Object.assign(f.io.stdout, { columns: 40 });
+    const out = new RunOutput({ ...f.io, isTTY: true, color: true }, false);
+    expect(out.live).toBe(true);
+    for (const e of parseJournal(fixtureText("in-progress")).events) out.onEvent(e);
+    out.onProgress("promote-db", "waiting for case-us-west-2 to be the writer: global cluster failing-over");
+    out.stop();
+    const visible = f
+      .stdout()
+      .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
+      .split("\n");
+    expect(visible.length).toBeGreaterThan(10);
+    for (const line of visible) expect(line.length).toBeLessThanOrEqual(39);
+    expect(visible.some((l) => l.endsWith("…"))).toBe(true);
+  });
+
+  it("fitToWidth counts what shows, not colour codes", () => {
+    expect(fitToWidth("short", 10)).toBe("short");
+    expect(fitToWidth("exactly ten", 11)).toBe("exactly ten");
+    expect(fitToWidth("a longer line", 8)).toBe("a longe…");
+    expect(fitToWidth("\x1b[32m✔\x1b[0m promote-db running", 12)).toBe("\x1b[32m✔\x1b[0m promote-d…\x1b[0m");
   });
 });
