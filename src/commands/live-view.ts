@@ -24,6 +24,8 @@ export class RunOutput {
   private stopped = false;
   readonly live: boolean;
   private describer: EventDescriber | undefined;
+  /** When the incident was declared (ms): the T+ offsets of the plain view count from it. */
+  private declaredMs = 0;
   /** Step ids are padded to the longest in the plan (at most 24), so the text lines up. */
   private stepWidth = 0;
   /** When the plain view last printed: a promotion can take minutes, and a log that stops looks hung. */
@@ -92,9 +94,7 @@ export class RunOutput {
   remind(now: Date): void {
     if (this.stopped || !this.state || this.json || this.live) return;
     if (now.getTime() - this.lastPlainAt < STILL_RUNNING_AFTER_MS) return;
-    const describer = this.plainDescriber();
-    if (!describer) return;
-    const declared = Date.parse(this.state.milestones.incident_declared ?? this.state.declaredAt);
+    if (!this.plainDescriber()) return;
     const since = (iso: string | undefined) =>
       formatDuration(now.getTime() - Date.parse(iso ?? now.toISOString()));
     for (const st of this.state.steps.values()) {
@@ -106,7 +106,7 @@ export class RunOutput {
             : undefined;
       if (text === undefined) continue;
       this.io.stdout.write(
-        `${now.toISOString().slice(11, 23)}  ${formatOffset(now.getTime() - declared).padEnd(9)} ${st.id.padEnd(this.stepWidth)}  ${text}\n`,
+        `${now.toISOString().slice(11, 23)}  ${formatOffset(now.getTime() - this.declaredMs).padEnd(9)} ${st.id.padEnd(this.stepWidth)}  ${text}\n`,
       );
       this.lastPlainAt = now.getTime();
     }
@@ -114,8 +114,8 @@ export class RunOutput {
 
   private plainDescriber(): EventDescriber | undefined {
     if (!this.describer && this.state) {
-      const declared = Date.parse(this.state.milestones.incident_declared ?? this.state.declaredAt);
-      this.describer = new EventDescriber(new Map(this.state.plan.map((p) => [p.id, p])), declared);
+      this.declaredMs = Date.parse(this.state.milestones.incident_declared ?? this.state.declaredAt);
+      this.describer = new EventDescriber(new Map(this.state.plan.map((p) => [p.id, p])), this.declaredMs);
       this.stepWidth = Math.min(24, Math.max(0, ...this.state.plan.map((p) => p.id.length)));
     }
     return this.describer;

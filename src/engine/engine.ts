@@ -8,7 +8,7 @@ import { createClientFactory } from "../aws/client-factory.js";
 import { UsageError } from "../errors.js";
 import type { AwsClientFactory, ExecutorDefinition } from "../executor.js";
 import type { AnyJournalEvent, ExecutionMode } from "../journal/events.js";
-import { type ExecutionState, foldEvents } from "../journal/fold.js";
+import { applyEvent, type ExecutionState, foldEvents } from "../journal/fold.js";
 import { JournalWriter, readJournal } from "../journal/journal.js";
 import {
   approvalsInbox,
@@ -176,11 +176,14 @@ export async function resumeExecution(
       };
       append(writer.append("step.succeeded", data, stepId));
     }
-    for (const m of missedMilestones(runbook, foldEvents(events)!))
-      append(writer.append("milestone", m.data, m.stepId));
+    let state = foldEvents(events)!;
+    for (const m of missedMilestones(runbook, state)) {
+      const e = writer.append("milestone", m.data, m.stepId) as AnyJournalEvent;
+      append(e);
+      state = applyEvent(state, e)!;
+    }
     const inputs = { ...prior.inputs, ...req.secretInputs };
     const redactor = redactorFor(runbook, inputs, o.env);
-    const state = foldEvents(events)!;
     return await drive(
       runbook,
       executionId,

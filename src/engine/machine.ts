@@ -43,7 +43,7 @@ export function createRunbookMachine(rt: Runtime) {
   ) => {
     const step = rt.executorStep(stepId);
     const attempt = rt.openIntents.get(stepId) ?? rt.attemptNumber(stepId);
-    const startedAt = rt.attemptStartedAt.get(stepId);
+    const durationMs = rt.attemptElapsedMs(stepId);
     closeIntent(stepId);
     let retryInMs: number | undefined;
     if (willRetry) {
@@ -58,7 +58,7 @@ export function createRunbookMachine(rt: Runtime) {
       {
         attempt,
         error,
-        durationMs: startedAt !== undefined ? Math.round(performance.now() - startedAt) : 0,
+        durationMs,
         willRetry,
         ...(retryInMs !== undefined ? { retryInMs } : {}),
       },
@@ -204,11 +204,14 @@ export function createRunbookMachine(rt: Runtime) {
 
 export function interruptOpenIntents(rt: Runtime, message: string): void {
   for (const [stepId, attempt] of rt.openIntents) {
-    const startedAt = rt.attemptStartedAt.get(stepId);
-    const durationMs = startedAt !== undefined ? Math.round(performance.now() - startedAt) : 0;
     rt.record(
       "step.failed",
-      { attempt, error: { message, class: "fatal" }, durationMs, willRetry: false },
+      {
+        attempt,
+        error: { message, class: "fatal" },
+        durationMs: rt.attemptElapsedMs(stepId),
+        willRetry: false,
+      },
       stepId,
     );
   }

@@ -108,6 +108,12 @@ export class Runtime {
     return (this.live.steps.get(stepId)?.attempts ?? 0) + 1;
   }
 
+  /** Milliseconds since the step's current attempt began (see `attemptStartedAt`); 0 when none has. */
+  attemptElapsedMs(stepId: string): number {
+    const started = this.attemptStartedAt.get(stepId);
+    return started === undefined ? 0 : Math.round(performance.now() - started);
+  }
+
   pointOfNoReturnPassed(): boolean {
     return [...this.stepsById.values()].some(
       (s) => s.kind === "executor" && s.pointOfNoReturn && (this.live.steps.get(s.id)?.attempts ?? 0) > 0,

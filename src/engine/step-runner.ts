@@ -60,7 +60,6 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
     );
   }
   const ctx = makeContext(rt, step, attempt, signal);
-  const elapsed = () => Math.round(performance.now() - (rt.attemptStartedAt.get(stepId) ?? 0));
 
   if (executor.check) {
     const check = await executor.check(parsed.data, ctx);
@@ -70,7 +69,12 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
         { attempt, inPlace: true, ...(check.detail ? { detail: check.detail } : {}) },
         stepId,
       );
-      return { outputs: check.outputs ?? {}, attempt, durationMs: elapsed(), alreadyInPlace: true };
+      return {
+        outputs: check.outputs ?? {},
+        attempt,
+        durationMs: rt.attemptElapsedMs(stepId),
+        alreadyInPlace: true,
+      };
     }
     if (inDoubt) {
       rt.record(
@@ -91,7 +95,7 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
   const outputs = await executor.run(parsed.data, ctx);
   // A result that arrives after a timeout or abort is not this attempt's result any more.
   if (signal.aborted) throw signal.reason;
-  return { outputs, attempt, durationMs: elapsed() };
+  return { outputs, attempt, durationMs: rt.attemptElapsedMs(stepId) };
 }
 
 function makeContext(
