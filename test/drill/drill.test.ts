@@ -1,43 +1,26 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listScenarios, loadScenario } from "../../src/drill/scenario.js";
-import { ROOT, runCli } from "../cli/harness.js";
+import { ROOT } from "../cli/harness.js";
+import { useCliSandbox } from "../fixtures/cli-sandbox.js";
 
 /**
  * Drills end to end: the real CLI, a real sandbox (PostgreSQL pair, emulator, apps), each
  * library scenario with its expected verdict, and the guards proven by the emulator's call log.
  */
 
-const home = mkdtempSync(join(tmpdir(), "runbook-drill-"));
-// PostgreSQL runs as the postgres OS user, which must be able to enter the sandbox's folder.
-chmodSync(home, 0o755);
-const env = { RUNBOOK_HOME: home };
-const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, ROOT, { ...env, ...extra });
+const { cli, endpoints } = useCliSandbox("runbook-drill-");
 
 async function mutatingCalls(): Promise<{ operation: string }[]> {
-  const endpoints = JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")) as {
-    emulator: string;
-  };
-  return (await (await fetch(`${endpoints.emulator}/_sandbox/calls?mutating=1`)).json()) as {
+  return (await (await fetch(`${endpoints().emulator}/_sandbox/calls?mutating=1`)).json()) as {
     operation: string;
   }[];
 }
 async function clearCalls(): Promise<void> {
-  const endpoints = JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")) as {
-    emulator: string;
-  };
-  await fetch(`${endpoints.emulator}/_sandbox/calls/clear`, { method: "POST" });
+  await fetch(`${endpoints().emulator}/_sandbox/calls/clear`, { method: "POST" });
 }
-
-beforeAll(async () => {
-  const up = await cli(["sandbox", "up"]);
-  expect(up.code, up.stderr).toBe(0);
-}, 120_000);
-afterAll(async () => {
-  await cli(["sandbox", "down"]);
-}, 60_000);
 
 describe("the scenario library", () => {
   it("has the seven game days of the seed material", () => {

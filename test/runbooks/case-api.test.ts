@@ -1,29 +1,21 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli, startCli, until } from "../cli/harness.js";
+import { describe, expect, it } from "vitest";
+import { ROOT, startCli, until } from "../cli/harness.js";
+import { useCliSandbox } from "../fixtures/cli-sandbox.js";
 
 /**
  * The case-api runbooks end to end on a real sandbox, through the real CLI: failover, then
  * failback; and a SIGKILL during the traffic shift, after which nothing happens twice.
  */
 
-const home = mkdtempSync(join(tmpdir(), "runbook-case-api-"));
-chmodSync(home, 0o755); // PostgreSQL runs as the postgres OS user
-const env = { RUNBOOK_HOME: home };
-const cli = (args: string[]) => runCli(args, ROOT, env);
+const { home, env, cli, endpoints } = useCliSandbox("runbook-case-api-");
 
 interface Call {
   operation: string;
   outcome: string;
   params: unknown;
 }
-const endpoints = () =>
-  JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")) as {
-    emulator: string;
-    routingControls: Record<string, string>;
-  };
 async function okMutations(): Promise<Call[]> {
   const calls = (await (await fetch(`${endpoints().emulator}/_sandbox/calls?mutating=1`)).json()) as Call[];
   return calls.filter((c) => c.outcome === "ok");
@@ -43,14 +35,6 @@ function latestExecution(prefix: string): string {
     .sort()
     .at(-1)!;
 }
-
-beforeAll(async () => {
-  const up = await cli(["sandbox", "up"]);
-  expect(up.code, up.stderr).toBe(0);
-}, 120_000);
-afterAll(async () => {
-  await cli(["sandbox", "down"]);
-}, 60_000);
 
 describe("failover-case-api then failback-case-api on the sandbox", () => {
   it("fails over with region A down, then fails back once A has rejoined as a standby", async () => {
@@ -83,9 +67,7 @@ describe("failover-case-api then failback-case-api on the sandbox", () => {
     expect(t.summary.rto.actualMs).toBeGreaterThan(0);
     expect(t.summary.rto.verdict).toBe("pass");
     // The edge sends clients back to region A.
-    const front = await fetch(
-      `${JSON.parse(readFileSync(join(home, "sandbox", "endpoints.json"), "utf8")).edge}/health/deep`,
-    );
+    const front = await fetch(`${endpoints().edge}/health/deep`);
     expect(((await front.json()) as { region: string }).region).toBe("us-east-1");
   }, 240_000);
 
