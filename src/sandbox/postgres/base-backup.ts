@@ -1,6 +1,6 @@
 import { chown, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { postgresOsUser, runAsPostgresUser } from "./postgres-binaries.js";
+import { postgresOsUser, runAsPostgresUser } from "./postgres-os-user.js";
 import { type PostgresServer, writeOwnedFile } from "./postgres-server.js";
 
 /**

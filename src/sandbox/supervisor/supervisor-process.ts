@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sandboxDir, supervisorPidPath } from "../endpoints.js";
-import { postgresBinaries, postgresOsUser, stopServerSync } from "../postgres/postgres-binaries.js";
+import { currentDataRoot, removeRelocatedData } from "../postgres/data-location.js";
+import { postgresBinaries, stopServerSync } from "../postgres/postgres-binaries.js";
 import { postmastersFor } from "../postgres/postgres-processes.js";
 
 /**
@@ -49,34 +50,36 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
   return true;
 }
 
-/** The data directories the supervisor's PostgresPair uses. */
-export function sandboxDataDirs(home: string): string[] {
-  return [join(sandboxDir(home), "pg-a"), join(sandboxDir(home), "pg-b")];
+/** The data directories the supervisor's PostgresPair uses (relocated ones included: data-location.ts). */
+export async function sandboxDataDirs(home: string): Promise<string[]> {
+  const root = await currentDataRoot(sandboxDir(home));
+  return [join(root, "pg-a"), join(root, "pg-b")];
 }
 
 /** Postmasters still running on this sandbox's data directories. */
 export async function leftoverPostmasters(home: string): Promise<number[]> {
-  const found = await Promise.all(sandboxDataDirs(home).map((dir) => postmastersFor(dir)));
+  const found = await Promise.all((await sandboxDataDirs(home)).map((dir) => postmastersFor(dir)));
   return found.flat().map((p) => p.pid);
 }
 
 /**
  * Stops PostgreSQL servers left on this sandbox's directories (a supervisor killed with
- * SIGKILL cannot stop them: pg_ctl daemonised them). Returns how many there were.
+ * SIGKILL cannot stop them: pg_ctl daemonised them), then removes data it had relocated
+ * to the cache. Returns how many servers there were.
  */
 export async function stopLeftoverPostmasters(home: string): Promise<number> {
   const before = await leftoverPostmasters(home);
-  if (before.length === 0) return 0;
-  await postgresBinaries();
-  await postgresOsUser();
-  for (const dir of sandboxDataDirs(home)) stopServerSync(dir);
-  const after = await leftoverPostmasters(home);
-  for (const pid of after) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
+  if (before.length > 0) {
+    await postgresBinaries(); // resolves the OS user too: stopServerSync needs both
+    for (const dir of await sandboxDataDirs(home)) stopServerSync(dir);
+    for (const pid of await leftoverPostmasters(home)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
   }
+  if ((await leftoverPostmasters(home)).length === 0) await removeRelocatedData(sandboxDir(home));
   return before.length;
 }
