@@ -130,23 +130,47 @@ export class RunOutput {
     if (this.live) this.draw(true);
   }
 
-  /** Ask the operator on the terminal; the live view holds still meanwhile. */
+  /**
+   * Ask the operator on the terminal, below the frame; the live view holds still meanwhile.
+   * Afterwards the next frame is drawn over the old one and the prompt: the gate's line in the
+   * frame says who approved. So every row the prompt took counts in `drawn`: the blank line,
+   * the gate's text (wrapped here to the width, one row per line), the `Approve?` line with
+   * what the operator typed (readline wraps it at the width) and the row Enter moved to.
+   */
   prompt = async (
     q: { stepId: string; prompt: string; have: string[]; needed: number },
     signal: AbortSignal,
   ): Promise<PromptAnswer> => {
     this.prompting = true;
-    this.drawn = 0;
+    const columns = this.columns();
+    const have = q.have.length ? ` (approved so far by ${q.have.join(", ")}; ${q.needed} needed)` : "";
+    const gate = wrapToWidth(`Gate ${q.stepId}: ${q.prompt}${have}`, columns ? columns - 1 : Infinity);
+    this.io.stdout.write(`\n${gate.join("\n")}\n`);
+    this.drawn += 1 + gate.length;
     const rl = createInterface({ input: this.io.stdin, output: this.io.stdout });
+    // What is on readline's line when it ends it: the answer, or what was typed when the gate was
+    // approved from another shell (readline then clears the line; this listener runs first).
+    let typed: string | undefined;
+    const cancelled = () => {
+      typed = rl.line;
+    };
+    signal.addEventListener("abort", cancelled, { once: true });
     try {
-      const have = q.have.length ? ` (approved so far by ${q.have.join(", ")}; ${q.needed} needed)` : "";
-      const answer = await rl.question(`\nGate ${q.stepId}: ${q.prompt}${have}\nApprove? [y/N] `, { signal });
-      return /^y(es)?$/i.test(answer.trim()) ? "approve" : "decline";
+      typed = await rl.question(ASK, { signal });
+      return /^y(es)?$/i.test(typed.trim()) ? "approve" : "decline";
     } finally {
+      signal.removeEventListener("abort", cancelled);
+      // Either way readline moved to the end of the line and wrote CR LF (not if never asked).
+      if (typed !== undefined) this.drawn += rowsOf(ASK + typed, columns);
       rl.close();
       this.prompting = false;
+      if (!this.stopped) this.draw();
     }
   };
+
+  private columns(): number | undefined {
+    return (this.io.stdout as { columns?: number }).columns || undefined;
+  }
 
   private draw(final = false): void {
     if (!this.state || this.prompting) return;
@@ -154,17 +178,50 @@ export class RunOutput {
       color: this.io.color,
       ...(final ? {} : { live: "running", progress: this.progress }),
     });
-    let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : "";
+    // Back to the top of what was drawn (the previous frame, and a prompt below it, if any).
+    let out = `\r${this.drawn > 0 ? `\x1b[${this.drawn}A` : ""}`;
     // A line longer than the terminal wraps onto a second row, and moving up by the number of
     // lines would then leave the top of the old frame behind: cut each line to the width.
-    const columns = (this.io.stdout as { columns?: number }).columns;
+    const columns = this.columns();
     for (const line of lines) out += `\x1b[2K${columns ? fitToWidth(line, columns - 1) : line}\n`;
-    // Clear what a longer previous frame left below.
-    for (let i = lines.length; i < this.drawn; i++) out += "\x1b[2K\n";
-    if (this.drawn > lines.length) out += `\x1b[${this.drawn - lines.length}A`;
+    // Erase what a longer previous frame or an answered prompt left below.
+    out += "\x1b[J";
     this.io.stdout.write(out);
     this.drawn = lines.length;
   }
+}
+
+const ASK = "Approve? [y/N] ";
+
+/**
+ * The rows a line takes when written at column 0 and ended with CR LF, on a terminal
+ * `columns` wide: a full last row leaves the cursor there (readline then writes a space to
+ * take the next row), so the cursor always ends below `floor(width / columns)` full rows.
+ */
+export function rowsOf(line: string, columns: number | undefined): number {
+  return columns ? Math.floor(visibleLength(line) / columns) + 1 : 1;
+}
+
+/** `text` broken at its newlines and at spaces into lines of at most `width` characters (a longer word is cut). */
+export function wrapToWidth(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split(/\r?\n/)) {
+    let line = "";
+    for (const word of paragraph.split(" ")) {
+      const next = line ? `${line} ${word}` : word;
+      if (next.length <= width || !line) line = next;
+      else {
+        lines.push(line);
+        line = word;
+      }
+      while (line.length > width) {
+        lines.push(line.slice(0, width));
+        line = line.slice(width);
+      }
+    }
+    lines.push(line);
+  }
+  return lines;
 }
 
 /** `line` cut to `width` visible characters (colour codes kept, not counted), `…` marking a cut. */

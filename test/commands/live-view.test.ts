@@ -1,10 +1,18 @@
+import type { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { fitToWidth, RunOutput, STILL_RUNNING_AFTER_MS } from "../../src/commands/live-view.js";
+import {
+  fitToWidth,
+  RunOutput,
+  rowsOf,
+  STILL_RUNNING_AFTER_MS,
+  wrapToWidth,
+} from "../../src/commands/live-view.js";
 import { renderStatus } from "../../src/commands/status-view.js";
 import type { AnyJournalEvent } from "../../src/journal/events.js";
 import { foldEvents } from "../../src/journal/fold.js";
 import { parseJournal } from "../../src/journal/journal.js";
 import { fakeIO, fixtureText } from "../report/helpers.js";
+import { VtScreen } from "./vt-screen.js";
 
 const events = () => parseJournal(fixtureText("failed")).events;
 
@@ -136,11 +144,89 @@ describe("RunOutput on a terminal", () => {
     out.stop();
     const visible = f
       .stdout()
-      .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
+      .replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, "")
       .split("\n");
     expect(visible.length).toBeGreaterThan(10);
     for (const line of visible) expect(line.length).toBeLessThanOrEqual(39);
     expect(visible.some((l) => l.endsWith("…"))).toBe(true);
+  });
+
+  /** A terminal `columns` wide as readline sees it: stdout a TTY, stdin the operator's keys. */
+  function terminal(columns: number) {
+    const f = fakeIO("/tmp");
+    Object.assign(f.io.stdout, { columns, rows: 40, isTTY: true });
+    const out = new RunOutput({ ...f.io, isTTY: true, color: true }, false);
+    for (const e of parseJournal(fixtureText("paused")).events) out.onEvent(e);
+    const gate = {
+      stepId: "approve-failover",
+      prompt: "Promote case-us-west-2 now? Writes not yet replicated to it are lost for good.",
+      have: ["bob"],
+      needed: 2,
+    };
+    const screen = () => {
+      const s = new VtScreen(columns, 40);
+      s.write(f.stdout().replace(/\n/g, "\r\n")); // as the tty's line discipline does (ONLCR)
+      expect(s.unsupported).toEqual([]);
+      return s.all();
+    };
+    return { out, gate, stdin: f.io.stdin as PassThrough, screen };
+  }
+
+  /** One frame: each step once, the header at the top, nothing of the prompt left. */
+  function expectOneFrame(lines: string[]): void {
+    const shown = lines.join("\n");
+    expect(lines[0], shown).toMatch(/^failover-case-api · staging · drill/);
+    expect(
+      lines.filter((l) => l.startsWith("failover-case-api ·")),
+      shown,
+    ).toHaveLength(1);
+    for (const id of ["precheck-replica", "approve-failover"])
+      expect(
+        lines.filter((l) => new RegExp(`^\\S ${id} `).test(l)),
+        shown,
+      ).toHaveLength(1);
+    expect(shown).not.toMatch(/Approve\?|Gate /);
+  }
+
+  it("draws the frame after a gate's prompt over the old frame and the prompt, the answer wrapped or not", async () => {
+    for (const [columns, answer] of [
+      [40, "yes"],
+      [40, `y${" ".repeat(24)}`], // `Approve? [y/N] ` and this end exactly at the edge
+      [40, `yes${" ".repeat(70)}`],
+      [120, "y"],
+    ] as const) {
+      const t = terminal(columns);
+      const asked = t.out.prompt(t.gate, new AbortController().signal);
+      t.stdin.write(`${answer}\r`);
+      expect(await asked).toBe("approve");
+      t.out.stop();
+      expectOneFrame(t.screen());
+    }
+  });
+
+  it("draws the frame over a prompt cancelled mid-answer (the gate approved from another shell)", async () => {
+    const t = terminal(40);
+    const cancel = new AbortController();
+    const asked = t.out.prompt(t.gate, cancel.signal);
+    t.stdin.write("yes, once the lag is below 1s"); // wraps: 15 + 29 columns
+    await new Promise((r) => setImmediate(r));
+    cancel.abort();
+    await expect(asked).rejects.toThrow(/abort/i);
+    t.out.stop();
+    expectOneFrame(t.screen());
+  });
+
+  it("wrapToWidth breaks at spaces and newlines; rowsOf counts the rows a line ended by CR LF takes", () => {
+    expect(wrapToWidth("Gate promote: Promote the database in B?", 16)).toEqual([
+      "Gate promote:",
+      "Promote the",
+      "database in B?",
+    ]);
+    expect(wrapToWidth("a\nverylongword", 4)).toEqual(["a", "very", "long", "word"]);
+    expect(rowsOf("x".repeat(39), 40)).toBe(1);
+    expect(rowsOf("x".repeat(40), 40)).toBe(2);
+    expect(rowsOf("x".repeat(81), 40)).toBe(3);
+    expect(rowsOf("anything", undefined)).toBe(1);
   });
 
   it("fitToWidth counts what shows, not colour codes", () => {
