@@ -8,6 +8,7 @@ import { benchEmulator } from "../src/sandbox/emulator/bench.js";
 import { benchSandboxUp } from "../src/sandbox/supervisor/bench.js";
 import { benchArcFlip, benchPromotionNotice } from "./aws.js";
 import { benchCliStart, benchEngine } from "./engine.js";
+import { raceForStaleLock } from "./lock-race.js";
 import { benchTimeline } from "./timeline.js";
 
 interface Row {
@@ -108,6 +109,15 @@ if (want("sandbox")) {
     `${f(demo.rpoMs ?? Number.NaN)} ms reported; ${demo.traffic.lostWrites.length} writes lost over ${f(lostWindow)} ms`,
     "never under-reports",
     demo.rpoMs !== undefined && demo.rpoMs >= lostWindow,
+  );
+}
+if (want("lock")) {
+  const race = await raceForStaleLock({ rounds: 1000 });
+  add(
+    "execution lock: 5 processes race for a SIGKILLed holder's lock, 1,000 rounds",
+    `${race.doubleWins} double wins, ${race.noWins} rounds without a winner, ${race.takeoverUnnamed} takeovers unnamed (${f(race.msPerRound)} ms per round)`,
+    "0 double wins, 0 without a winner",
+    race.doubleWins === 0 && race.noWins === 0 && race.takeoverUnnamed === 0,
   );
 }
 if (rows.some((r) => !r.ok)) process.exitCode = 1;

@@ -1,24 +1,39 @@
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { LockHeldError, type LockHolder, type RunbookError } from "../errors.js";
 import { lockPath } from "../journal/paths.js";
 
 /**
- * One execution per runbook at a time. The lock file names its holder; a holder that is
- * no longer alive on this host is stale and may be taken over (the caller journals it).
- * The holder's process start time guards against a recycled pid looking alive.
+ * One execution per runbook at a time, held by the kernel: an exclusive flock(2) on the lock
+ * file, kept for the life of the engine. The OS drops it the moment the holder exits or is
+ * SIGKILLed, so nothing judges staleness and there is no takeover race to lose: two engines
+ * cannot both hold it. The file's content only names the holder (for `status` and the "held
+ * by" error). A clean release empties it; content found by the next taker is a holder that
+ * died holding the lock, which the engine journals as taken over.
+ *
+ * The file is never deleted: unlinking a flock'd file lets a late opener lock the old inode
+ * while a newcomer locks a new one. Node opens files close-on-exec, so the commands an
+ * engine starts do not inherit the lock and a killed engine's lock is free at once.
  */
 
 export interface HeldLock {
   holder: LockHolder;
-  /** The dead holder this lock replaced, if any. */
+  /** The holder that died with the lock held, if any. */
   tookOverFrom?: LockHolder;
   release(): void;
-}
-
-interface LockFile extends LockHolder {
-  pidStartTime?: string;
 }
 
 export function acquireLock(home: string, runbook: string, executionId: string, now: Date): HeldLock {
@@ -31,6 +46,12 @@ export function acquireLock(home: string, runbook: string, executionId: string, 
 }
 
 /**
+ * A probe by `readLock` holds a shared lock for microseconds; a taker that meets one tries
+ * again for this long before calling the lock held.
+ */
+const CONTENDED_RETRY_MS = 100;
+
+/**
  * The same guarantee for anything else that must run once per host (a drill scheduler):
  * `executionId` names what the holder runs; `held` is the error when a live holder has it.
  */
@@ -41,105 +62,142 @@ export function acquireLockFile(
   held: (holder: LockHolder) => RunbookError,
 ): HeldLock {
   mkdirSync(dirname(path), { recursive: true });
-  const mine: LockFile = {
-    pid: process.pid,
-    host: hostname(),
-    executionId,
-    since: now.toISOString(),
-    ...(processStartTime(process.pid) ? { pidStartTime: processStartTime(process.pid) } : {}),
-  };
-  let tookOverFrom: LockHolder | undefined;
-  for (let tries = 0; tries < 3; tries++) {
-    // Written whole beside it, then linked into place (which fails if the lock exists): no
-    // reader ever sees a lock half-written by a live process and takes it for a stale one.
-    const draft = `${path}.${process.pid}.draft`;
-    writeFileSync(draft, JSON.stringify(mine));
-    try {
-      linkSync(draft, path);
-      return {
-        holder: mine,
-        ...(tookOverFrom ? { tookOverFrom } : {}),
-        release: () => releaseIfMine(path, mine),
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    } finally {
-      rmSync(draft, { force: true });
-    }
-    const current = readHolder(path);
-    if (current && isAlive(current)) throw held(strip(current));
-    // Stale: move it aside atomically so two takers cannot both win, then retry the create.
-    const aside = `${path}.stale-${process.pid}`;
-    try {
-      renameSync(path, aside);
-    } catch {
-      continue; // Someone else moved it first; the next round sees their lock.
-    }
-    // Between the look and the move another taker may have put its own, live lock there:
-    // judge what was actually moved, and put a live lock back.
-    const moved = readHolder(aside);
-    if (moved && isAlive(moved)) {
-      try {
-        linkSync(aside, path);
-      } catch {
-        // A third process got in meanwhile; the next round sees and judges its lock.
+  const mine: LockHolder = { pid: process.pid, host: hostname(), executionId, since: now.toISOString() };
+  const deadline = Date.now() + CONTENDED_RETRY_MS;
+  for (;;) {
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+    if (!tryFlock(fd, "exnb")) {
+      closeSync(fd);
+      if (Date.now() < deadline) {
+        sleepSync(5);
+        continue;
       }
-      rmSync(aside, { force: true });
+      throw held(readHolder(path) ?? UNNAMED);
+    }
+    // Locked an inode someone deleted meanwhile (by hand): the lock others see is the new file.
+    if (!sameFile(fd, path)) {
+      closeSync(fd);
       continue;
     }
-    rmSync(aside, { force: true });
-    if (moved) tookOverFrom = strip(moved);
+    const previous = parseHolder(readAll(fd));
+    ftruncateSync(fd, 0);
+    writeSync(fd, JSON.stringify(mine), 0);
+    fdatasyncSync(fd);
+    let released = false;
+    return {
+      holder: mine,
+      ...(previous ? { tookOverFrom: previous } : {}),
+      release: () => {
+        if (released) return;
+        released = true;
+        ftruncateSync(fd, 0);
+        flock(fd, "un");
+        closeSync(fd);
+      },
+    };
   }
-  const current = readHolder(path);
-  throw held(current ? strip(current) : { pid: 0, host: "?", executionId: "?", since: "?" });
 }
 
+/** Who holds a runbook's lock, and whether the kernel says it is held right now. */
 export function readLock(home: string, runbook: string): (LockHolder & { alive: boolean }) | undefined {
-  const current = readHolder(lockPath(home, runbook));
-  return current ? { ...strip(current), alive: isAlive(current) } : undefined;
+  return readLockFile(lockPath(home, runbook));
 }
 
-function strip(l: LockFile): LockHolder {
-  return { pid: l.pid, host: l.host, executionId: l.executionId, since: l.since };
-}
-
-function readHolder(path: string): LockFile | undefined {
+export function readLockFile(path: string): (LockHolder & { alive: boolean }) | undefined {
+  let fd: number;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as LockFile;
-  } catch {
-    return undefined; // missing, or not JSON (edited by hand): treated as stale
-  }
-}
-
-function releaseIfMine(path: string, mine: LockFile): void {
-  const current = readHolder(path);
-  if (current && current.pid === mine.pid && current.executionId === mine.executionId) {
-    try {
-      unlinkSync(path);
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-function isAlive(l: LockFile): boolean {
-  // Another host's process cannot be checked from here; only a human can say it is dead.
-  if (l.host !== hostname()) return true;
-  try {
-    process.kill(l.pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-  const started = processStartTime(l.pid);
-  return !(l.pidStartTime && started && started !== l.pidStartTime);
-}
-
-/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot (Linux only). */
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    fd = openSync(path, constants.O_RDONLY);
   } catch {
     return undefined;
   }
+  try {
+    const holder = parseHolder(readAll(fd));
+    // A shared lock is granted only while nobody holds the exclusive one.
+    const free = tryFlock(fd, "shnb");
+    if (free) flock(fd, "un");
+    if (!holder) return free ? undefined : { ...UNNAMED, alive: true };
+    return { ...holder, alive: !free };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const UNNAMED: LockHolder = { pid: 0, host: "?", executionId: "(not yet named)", since: "?" };
+
+function readHolder(path: string): LockHolder | undefined {
+  const found = readLockFile(path);
+  if (!found) return undefined;
+  const { alive: _, ...holder } = found;
+  return holder;
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  if (!text.trim()) return undefined;
+  try {
+    const l = JSON.parse(text) as Partial<LockHolder>;
+    if (typeof l.pid !== "number" || typeof l.executionId !== "string") return undefined;
+    return {
+      pid: l.pid,
+      host: String(l.host ?? "?"),
+      executionId: l.executionId,
+      since: String(l.since ?? "?"),
+    };
+  } catch {
+    return undefined; // not JSON (edited by hand): nobody to name
+  }
+}
+
+function readAll(fd: number): string {
+  const buf = Buffer.alloc(4096);
+  const n = readSync(fd, buf, 0, buf.length, 0);
+  return buf.subarray(0, n).toString("utf8");
+}
+
+function sameFile(fd: number, path: string): boolean {
+  try {
+    const open = fstatSync(fd);
+    const named = statSync(path);
+    return open.ino === named.ino && open.dev === named.dev;
+  } catch {
+    return false;
+  }
+}
+
+type FlockMode = "exnb" | "shnb" | "un";
+
+interface FsExt {
+  flockSync(fd: number, flags: FlockMode): void;
+}
+let fsExt: FsExt | undefined;
+
+function flock(fd: number, mode: FlockMode): void {
+  fsExt ??= loadFsExt();
+  fsExt.flockSync(fd, mode);
+}
+
+/** false when another open file holds a conflicting lock. */
+function tryFlock(fd: number, mode: "exnb" | "shnb"): boolean {
+  try {
+    flock(fd, mode);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EAGAIN" || code === "EWOULDBLOCK") return false;
+    throw err;
+  }
+}
+
+function loadFsExt(): FsExt {
+  try {
+    // A native addon (flock(2) itself); loaded on first use so `--version` never pays for it.
+    return createRequire(import.meta.url)("fs-ext") as FsExt;
+  } catch (err) {
+    throw new Error(
+      `the execution lock needs the native module fs-ext, which did not load (${(err as Error).message}); rebuild it with: npm rebuild fs-ext`,
+    );
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
