@@ -1,9 +1,20 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { defineExecutor, type ExecutorContext, fatal, retryable } from "../src/executor.js";
+import { type OutputSink, startOutputSink } from "./exec-sink.js";
 import { sleep } from "./wait.js";
 
 const Command = z.union([z.array(z.string()).min(1), z.string().min(1)]);
@@ -16,6 +27,8 @@ const MAX_OUTPUT = 64 * 1024;
  */
 const RUNNING_FILE = "running.token";
 const TOKEN_VAR = "RUNBOOK_EXEC_TOKEN";
+/** Also in the output sink's environment: a resume names the command it waits for, not its sink. */
+const SINK_VAR = "RUNBOOK_EXEC_SINK";
 
 const params = z.strictObject({
   command: Command.describe("argv array (no shell), or a string run by /bin/sh -c"),
@@ -62,6 +75,7 @@ export const exec = defineExecutor({
       env: { ...ctx.env, ...p.env },
       signal: ctx.signal,
       workDir: ctx.scratchDir,
+      secrets: ctx.secrets?.() ?? [],
     });
     const expected = p.expectExit === undefined ? [0] : [p.expectExit].flat();
     if (!expected.includes(r.exitCode)) {
@@ -87,24 +101,50 @@ interface ProcessResult {
 
 /**
  * With `workDir`, output goes to files there and the command carries a token: it outlives a
- * crashed engine without dying of a broken pipe, and resume can wait for it to finish.
+ * crashed engine without dying of a broken pipe, and resume can wait for it to finish. When the
+ * run has secrets, the files are written by a sink that masks them (`exec-sink.ts`), which
+ * carries the same token.
  */
-function runProcess(
+async function runProcess(
   command: string[] | string,
-  opts: { cwd: string; env: Record<string, string | undefined>; signal: AbortSignal; workDir?: string },
+  opts: {
+    cwd: string;
+    env: Record<string, string | undefined>;
+    signal: AbortSignal;
+    workDir?: string;
+    secrets?: readonly string[];
+  },
 ): Promise<ProcessResult> {
   const [file, ...args] = Array.isArray(command) ? command : ["/bin/sh", "-c", command];
-  return new Promise((resolvePromise, reject) => {
-    if (opts.signal.aborted) return reject(opts.signal.reason);
-    let outFd: number | undefined;
-    let errFd: number | undefined;
-    if (opts.workDir) {
-      mkdirSync(opts.workDir, { recursive: true });
+  if (opts.signal.aborted) throw opts.signal.reason;
+  const token = randomUUID();
+  let outFd: number | undefined;
+  let errFd: number | undefined;
+  let sink: OutputSink | undefined;
+  if (opts.workDir) {
+    mkdirSync(opts.workDir, { recursive: true });
+    writeFileSync(join(opts.workDir, RUNNING_FILE), token);
+    if (opts.secrets?.length) {
+      try {
+        sink = await startOutputSink(opts.workDir, opts.secrets, { [TOKEN_VAR]: token, [SINK_VAR]: "1" });
+      } catch (e) {
+        rmSync(join(opts.workDir, RUNNING_FILE), { force: true });
+        throw fatal(`could not start what masks secrets in the command's output: ${(e as Error).message}`);
+      }
+      outFd = sink.stdout;
+      errFd = sink.stderr;
+      if (opts.signal.aborted) {
+        closeSync(outFd);
+        closeSync(errFd);
+        rmSync(join(opts.workDir, RUNNING_FILE), { force: true });
+        throw opts.signal.reason;
+      }
+    } else {
       outFd = openSync(join(opts.workDir, "stdout.log"), "w");
       errFd = openSync(join(opts.workDir, "stderr.log"), "w");
     }
-    const token = randomUUID();
-    if (opts.workDir) writeFileSync(join(opts.workDir, RUNNING_FILE), token);
+  }
+  return new Promise((resolvePromise, reject) => {
     // Own process group, so a timeout or abort stops the whole tree the command started.
     const child = spawn(file!, args, {
       cwd: opts.cwd,
@@ -128,21 +168,28 @@ function runProcess(
       killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), 5000);
     };
     opts.signal.addEventListener("abort", onAbort, { once: true });
+    let notFound = false;
     child.on("error", (err: NodeJS.ErrnoException) => {
-      opts.signal.removeEventListener("abort", onAbort);
-      if (err.code === "ENOENT")
-        resolvePromise({ exitCode: 127, signal: null, stdout, stderr: `${file}: not found` });
-      else reject(err);
+      if (err.code === "ENOENT") notFound = true;
+      else {
+        opts.signal.removeEventListener("abort", onAbort);
+        reject(err);
+      }
     });
-    child.on("close", (code, signal) => {
+    child.on("close", async (code, signal) => {
       opts.signal.removeEventListener("abort", onAbort);
       if (killTimer) clearTimeout(killTimer);
+      const sinkCode = sink ? await outputWritten(sink, `${TOKEN_VAR}=${token}`, opts.workDir!) : 0;
       if (opts.workDir) {
         rmSync(join(opts.workDir, RUNNING_FILE), { force: true });
         stdout = readHead(join(opts.workDir, "stdout.log"));
         stderr = readHead(join(opts.workDir, "stderr.log"));
       }
       if (opts.signal.aborted) return reject(opts.signal.reason);
+      if (notFound)
+        return resolvePromise({ exitCode: 127, signal: null, stdout, stderr: `${file}: not found` });
+      if (sinkCode !== undefined && sinkCode !== 0)
+        stderr += "\n(the output sink failed: the output above may be incomplete)";
       resolvePromise({
         exitCode: code ?? 128,
         signal,
@@ -151,6 +198,35 @@ function runProcess(
       });
     });
   });
+}
+
+/**
+ * Waits for the sink to write the last of the command's output, and returns its exit code. It
+ * ends as soon as every writer of its pipes is gone, normally right after the command. A process
+ * the command left running in the background (it carries the token) may hold them for long: as
+ * when output went straight to files, the step ends with the command, once the sink is reading
+ * and the files have stopped growing; what that process writes later still reaches them, masked.
+ */
+async function outputWritten(sink: OutputSink, entry: string, workDir: string): Promise<number | undefined> {
+  let size = -1;
+  for (;;) {
+    // Not a timer that keeps the engine alive: the sink does, until it has finished or is released.
+    const code = await Promise.race([sink.finished, delay(200, undefined, { ref: false })]);
+    if (code !== undefined) return code;
+    const now = outputSize(workDir);
+    if (sink.reading() && now === size && processesCarrying(entry).some((p) => !p.sink)) {
+      sink.release();
+      return undefined;
+    }
+    size = now;
+  }
+}
+
+function outputSize(workDir: string): number {
+  return ["stdout.log", "stderr.log"].reduce(
+    (n, f) => n + (statSync(join(workDir, f), { throwIfNoEntry: false })?.size ?? 0),
+    0,
+  );
 }
 
 function readHead(path: string): string {
@@ -187,7 +263,7 @@ async function waitForOrphan(
     return undefined;
   }
   const entry = `${TOKEN_VAR}=${token}`;
-  const pid = processCarrying(entry);
+  const pid = processesCarrying(entry)[0]?.pid;
   const started = Date.now();
   if (pid !== undefined) {
     ctx.logger.warn(
@@ -195,31 +271,35 @@ async function waitForOrphan(
       "waiting for the command the stopped engine started, which is still running",
     );
     ctx.progress(`waiting for pid ${pid}, started by the engine that was stopped, to finish`);
-    while (processCarrying(entry) !== undefined) await sleep(100, ctx.signal);
+    while (processesCarrying(entry).length > 0) await sleep(100, ctx.signal);
   }
   rmSync(runningFile, { force: true });
   return pid === undefined ? undefined : { pid, waitedMs: Date.now() - started };
 }
 
 /**
- * The pid of a live process on this machine with `entry` in its environment. Linux only (/proc);
- * elsewhere nothing can be seen and resume goes straight to the step's check.
+ * The live processes on this machine with `entry` in their environment, commands first, then
+ * output sinks. Linux only (/proc); elsewhere nothing can be seen and resume goes straight to
+ * the step's check.
  */
-function processCarrying(entry: string): number | undefined {
+function processesCarrying(entry: string): { pid: number; sink: boolean }[] {
   let pids: string[];
   try {
     pids = readdirSync("/proc");
   } catch {
-    return undefined;
+    return [];
   }
+  const carrying: { pid: number; sink: boolean }[] = [];
   for (const pid of pids) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       // A zombie's environment reads empty: it has finished.
-      if (readFileSync(`/proc/${pid}/environ`).includes(entry)) return Number(pid);
+      const environ = readFileSync(`/proc/${pid}/environ`);
+      if (environ.includes(entry))
+        carrying.push({ pid: Number(pid), sink: environ.includes(`${SINK_VAR}=1`) });
     } catch {
       // Gone meanwhile, or not ours to read.
     }
   }
-  return undefined;
+  return carrying.sort((a, b) => Number(a.sink) - Number(b.sink));
 }

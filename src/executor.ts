@@ -62,6 +62,12 @@ export interface ExecutorContext {
   scratchDir: string;
   /** Environment for `${{ env.X }}` and child processes (never logged). */
   env: Record<string, string | undefined>;
+  /**
+   * The secret values known to the run (secret inputs, credentials): the engine masks them in
+   * all it writes; an executor that writes files of its own (a command's output) masks them too.
+   * The engine always gives it; a context built elsewhere (a bench) may know of no secrets.
+   */
+  secrets?(): readonly string[];
   aws: AwsClientFactory;
   /** Record an RTO/RPO milestone (`db_promoted`, …) at `at` (default: now). */
   milestone(name: string, at?: Date): void;

@@ -283,6 +283,7 @@ async function drive(
           cwd: o.workdir,
           scratchDir: join(executionDir(o.home, executionId), "probes", c.id),
           env: o.env,
+          secrets: () => redactor.list(),
           aws,
           milestone: () => undefined,
           measure: () => undefined,

@@ -1,3 +1,5 @@
+import { MASK, maskSecrets } from "./mask.js";
+
 /**
  * Secret values never reach journals, logs or reports. Values are registered when they
  * become known (secret inputs, credential variables, env values a runbook reads) and every
@@ -6,7 +8,8 @@
 
 const SENSITIVE_NAME = /(secret|password|passwd|token|credential|private.?key|api.?key|session)/i;
 const ALWAYS_SECRET_ENV = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
-export const MASK = "***";
+
+export { MASK };
 
 export class Redactor {
   private readonly secrets = new Set<string>();
@@ -22,14 +25,16 @@ export class Redactor {
     }
   }
 
+  /** The registered values, for what writes outside the engine's reach (a step's output files). */
+  list(): string[] {
+    return [...this.secrets];
+  }
+
   string(s: string): string {
     // Credentials inside connection URLs (postgres://user:password@host) are secrets wherever they come from.
-    let out = s.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)([^@\s]+)@/gi, `$1${MASK}@`);
-    // Longest first: a secret that contains a shorter one must not leak around the shorter mask.
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-      if (out.includes(secret)) out = out.split(secret).join(MASK);
-    }
-    return out;
+    const out = s.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)([^@\s]+)@/gi, `$1${MASK}@`);
+    // Overlapping secrets (one inside another) become one mask: no part of either leaks.
+    return maskSecrets(out, this.secrets);
   }
 
   /** A deep copy with secret values masked and sensitive-named fields blanked. */

@@ -114,6 +114,7 @@ function makeContext(
     cwd: rt.deps.workdir,
     scratchDir: join(rt.deps.executionDir, "steps", step.id),
     env: rt.deps.env,
+    secrets: () => rt.deps.redactor.list(),
     aws: rt.deps.aws,
     milestone: (name, at) => rt.record("milestone", { name, at: (at ?? rt.now()).toISOString() }, step.id),
     measure: (name, value, unit = "") => rt.record("measure", { name, value, unit }, step.id),

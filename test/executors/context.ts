@@ -27,6 +27,7 @@ export function contextFor(emulatorUrl: string, overrides: Partial<ExecutorConte
     cwd: dir,
     scratchDir: join(dir, "scratch"),
     env: {},
+    secrets: () => [],
     aws,
     milestone: (name, at) => milestones.push({ name, at: at ?? new Date() }),
     measure: (name, value) => measures.push({ name, value }),
