@@ -8,6 +8,7 @@ import { ExitCode, UsageError } from "../errors.js";
 import { parseDuration } from "../language/duration.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
+import { chooseEnvironment } from "../project/project-config.js";
 import { type CommandIO, writeLine } from "./io.js";
 import { prepare } from "./prepare.js";
 
@@ -32,7 +33,7 @@ export async function checkCommand(arg: string, opts: CheckOptions, io: CommandI
   const inputs = resolveInputs(runbook, parseInputPairs(opts.input ?? []));
   const watchMs = opts.watch ? parseDuration(opts.watch) : undefined;
   if (opts.watch && !watchMs) throw new UsageError(`--watch: not a duration: ${opts.watch} (e.g. 30s, 5m)`);
-  const { environment, aws } = await prepare(runbook, opts.env, io);
+  const { environment, aws } = await prepare(runbook, chooseEnvironment(opts.env, io), io);
   const logger = pino({ level: "silent" });
   const scratchDir = mkdtempSync(join(tmpdir(), "runbook-check-"));
   try {

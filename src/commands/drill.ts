@@ -8,6 +8,7 @@ import { readJournal } from "../journal/journal.js";
 import { executionDir, journalPath } from "../journal/paths.js";
 import { formatDuration } from "../language/duration.js";
 import { parseInputPairs } from "../language/inputs.js";
+import { chooseEnvironment } from "../project/project-config.js";
 import { buildTimeline } from "../report/build-timeline.js";
 import { renderTimelineMarkdown } from "../report/markdown-timeline.js";
 import { homeOf } from "./executions.js";
@@ -36,10 +37,13 @@ export async function drillCommand(
     throw new UsageError(`--expect must be completed, aborted or blocked, not "${opts.expect}"`);
   }
   const log = (line: string) => (opts.json ? undefined : writeLine(io.stderr, `· ${line}`));
+  const environment = chooseEnvironment(opts.env, io);
+  if (environment && environment.source !== "--env")
+    log(`environment ${environment.name} (from ${environment.source})`);
   const result = await runDrill(
     {
       runbook,
-      ...(opts.env ? { env: opts.env } : {}),
+      ...(environment ? { env: environment.name } : {}),
       ...(opts.scenario ? { scenario: opts.scenario } : {}),
       ...(opts.expect ? { expect: opts.expect } : {}),
       inputs: parseInputPairs(opts.input ?? []),

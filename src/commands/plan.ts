@@ -4,6 +4,7 @@ import { loadEnvironment } from "../environment/environment.js";
 import { formatDuration } from "../language/duration.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
+import { chooseEnvironment } from "../project/project-config.js";
 import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 
@@ -15,7 +16,8 @@ export async function planCommand(
   const rb = loadRunbook(arg, io.cwd);
   const inputs = resolveInputs(rb, parseInputPairs(opts.input ?? []));
   // Plan touches nothing: the environment only supplies values; no AWS call is made.
-  const environment = opts.env ? loadEnvironment(opts.env, io.cwd, homeOf(io), io.env) : undefined;
+  const choice = chooseEnvironment(opts.env, io);
+  const environment = choice ? loadEnvironment(choice.name, io.cwd, homeOf(io), io.env) : undefined;
   const steps = describePlan(rb, executors, {
     inputs,
     steps: {},
@@ -27,6 +29,9 @@ export async function planCommand(
     const plan = {
       runbook: rb.name,
       environment: rb.environment,
+      ...(environment && choice
+        ? { env: { name: environment.name, file: environment.file, source: choice.source } }
+        : {}),
       objectives: rb.objectives,
       inputs: Object.fromEntries(
         Object.entries(inputs).map(([k, v]) => [k, rb.inputs[k]?.secret ? "***" : v]),
@@ -43,6 +48,8 @@ export async function planCommand(
     io.stdout,
     `Plan: ${rb.name} (${environment ? `${environment.name}, ` : ""}${rb.environment})${rb.description ? ` — ${rb.description}` : ""}`,
   );
+  if (environment && choice)
+    writeLine(io.stdout, `Environment: ${environment.name} (${environment.kind}), from ${choice.source}`);
   if (o.rtoMs !== undefined)
     writeLine(io.stdout, `Objectives: RTO ${formatDuration(o.rtoMs)}, RPO ${formatDuration(o.rpoMs ?? 0)}`);
   if (Object.keys(inputs).length) {

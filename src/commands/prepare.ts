@@ -7,6 +7,7 @@ import { UsageError } from "../errors.js";
 import type { AwsClientFactory } from "../executor.js";
 import { collectRefs, findTemplates, parseTemplate } from "../language/expressions.js";
 import { executorSteps, type Runbook } from "../language/runbook.js";
+import type { EnvironmentChoice } from "../project/project-config.js";
 import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import type { RunOutput } from "./live-view.js";
@@ -17,20 +18,22 @@ import type { RunOutput } from "./live-view.js";
  */
 export interface Prepared {
   environment?: Environment;
+  /** What chose the environment (`--env`, `$RUNBOOK_ENV`, the project config): journaled. */
+  environmentSource?: string;
   aws: AwsClientFactory & { destroy(): void };
   operator: string;
 }
 
 export async function prepare(
   runbook: Runbook,
-  envArg: string | undefined,
+  choice: EnvironmentChoice | undefined,
   io: Pick<CommandIO, "cwd" | "env">,
 ): Promise<Prepared> {
-  const environment = envArg ? loadEnvironment(envArg, io.cwd, homeOf(io), io.env) : undefined;
+  const environment = choice ? loadEnvironment(choice.name, io.cwd, homeOf(io), io.env) : undefined;
   const missing = [...usedVars(runbook)].filter((v) => !Object.hasOwn(environment?.vars ?? {}, v));
   if (missing.length) {
     throw new UsageError(
-      `runbook ${runbook.name} reads vars ${missing.join(", ")}, which ${environment ? `environment ${environment.name} does not define` : "come from an environment: pass --env <name>"}`,
+      `runbook ${runbook.name} reads vars ${missing.join(", ")}, which ${environment ? `environment ${environment.name} does not define` : "come from an environment: pass --env <name>, set RUNBOOK_ENV, or set defaultEnvironment in runbook.config.yaml"}`,
       environment
         ? `Add them under vars: in ${environment.file}`
         : "Environments live in environments/<name>.yaml",
@@ -56,7 +59,11 @@ export async function prepare(
       io.env,
       environment?.aws.credentials ? { aws, region } : undefined,
     );
-    return { ...(environment ? { environment } : {}), aws, operator };
+    return {
+      ...(environment ? { environment, ...(choice ? { environmentSource: choice.source } : {}) } : {}),
+      aws,
+      operator,
+    };
   } catch (err) {
     aws.destroy();
     throw err;
@@ -89,7 +96,14 @@ export function engineBase(p: Prepared, ctx: Pick<CommandIO, "cwd" | "env">) {
     aws: p.aws,
     operator: p.operator,
     ...(p.environment
-      ? { environment: { name: p.environment.name, file: p.environment.file, vars: p.environment.vars } }
+      ? {
+          environment: {
+            name: p.environment.name,
+            file: p.environment.file,
+            vars: p.environment.vars,
+            ...(p.environmentSource ? { source: p.environmentSource } : {}),
+          },
+        }
       : {}),
   };
 }

@@ -23,7 +23,9 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
   }
   // The environment is read again (its values are not journaled: they may hold secrets).
   const runbook = before.state.runbookIr as Runbook;
-  const prepared = await prepare(runbook, before.state.environmentFile, io);
+  // The environment the run started with, never today's default.
+  const file = before.state.environmentFile;
+  const prepared = await prepare(runbook, file ? { name: file, source: "the journal" } : undefined, io);
   const out = new RunOutput(io, Boolean(opts.json));
   out.seed(before.events);
   try {

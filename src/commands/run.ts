@@ -2,6 +2,7 @@ import { startExecution } from "../engine/engine.js";
 import { UsageError } from "../errors.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
+import { chooseEnvironment } from "../project/project-config.js";
 import type { CommandIO } from "./io.js";
 import { RunOutput } from "./live-view.js";
 import { settle } from "./outcome.js";
@@ -26,7 +27,7 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
     if (Number.isNaN(declaredAt.getTime()))
       throw new UsageError(`--declared-at: not an ISO-8601 time: ${opts.declaredAt}`);
   }
-  const prepared = await prepare(runbook, opts.env, io);
+  const prepared = await prepare(runbook, chooseEnvironment(opts.env, io), io);
   const out = new RunOutput(io, Boolean(opts.json));
   try {
     const outcome = await startExecution(

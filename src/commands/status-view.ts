@@ -31,7 +31,8 @@ export function renderStatus(
     opts.color && COLOR[status] ? `${COLOR[status]}${text}\x1b[0m` : text;
   const lines: string[] = [];
   const state = opts.live ?? s.status;
-  lines.push(`${s.runbook.name} · ${s.environment} · ${s.mode} · ${s.executionId}`);
+  const env = s.environmentSource ? `${s.environment} (from ${s.environmentSource})` : s.environment;
+  lines.push(`${s.runbook.name} · ${env} · ${s.mode} · ${s.executionId}`);
   lines.push(
     `status: ${state}${s.failure ? ` — ${s.failure.stepId ?? ""}: ${s.failure.message}` : ""}${s.abort ? ` — abort: ${s.abort.reason}` : ""}`,
   );

@@ -13,6 +13,7 @@ import { parseDuration } from "../language/duration.js";
 import { resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
 import type { Runbook } from "../language/runbook.js";
+import type { EnvironmentChoice } from "../project/project-config.js";
 import { listCaseIds } from "../sandbox/apps/case-store.js";
 import { readSandboxEndpoints, type SandboxEndpoints } from "../sandbox/endpoints.js";
 import { SandboxClient } from "../sandbox/sandbox-client.js";
@@ -85,14 +86,14 @@ export async function runDrill(req: DrillRequest, stop: AbortSignal, o: DrillOpt
   const sandbox = endpoints ? new SandboxClient(endpoints) : undefined;
   try {
     // Account guard and every vars.* the runbook reads, before any fault or step.
-    let prepared = await prepare(runbook, req.env, o);
+    let prepared = await prepare(runbook, asChoice(req.env), o);
     prepared.aws.destroy();
     if (sandbox) {
       log("resetting the sandbox to its initial topology");
       await sandbox.reset();
       await sandbox.clearCalls();
       // A reset after a failover rebuilds the databases on new ports: read the endpoints again.
-      prepared = await prepare(runbook, req.env, o);
+      prepared = await prepare(runbook, asChoice(req.env), o);
       prepared.aws.destroy();
     }
     let declaredAt: Date | undefined;
@@ -218,7 +219,7 @@ async function crashAndResume(
   }
   child.kill("SIGKILL");
   await new Promise((r) => child.once("exit", r));
-  const prepared = await prepare(runbook, envArg, o);
+  const prepared = await prepare(runbook, asChoice(envArg), o);
   try {
     return await resumeExecution(
       id!,
@@ -257,3 +258,8 @@ function cliPathOf(o: DrillOptions): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The drill's environment was chosen by `runbook drill` (its flag, RUNBOOK_ENV or the project default). */
+function asChoice(env: string | undefined): EnvironmentChoice | undefined {
+  return env ? { name: env, source: "runbook drill" } : undefined;
+}

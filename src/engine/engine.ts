@@ -36,8 +36,8 @@ export interface EngineOptions {
   home: string;
   /** Where relative paths in steps resolve (recorded at start; resume reuses it). */
   workdir: string;
-  /** The `--env` environment: its values (`vars`) and its file (recorded for resume). */
-  environment?: { name: string; file: string; vars: Record<string, unknown> };
+  /** The `--env` environment: its values (`vars`), its file (recorded for resume) and what chose it. */
+  environment?: { name: string; file: string; vars: Record<string, unknown>; source?: string };
   env: Record<string, string | undefined>;
   operator: string;
   autoApprove: boolean;
@@ -93,6 +93,7 @@ export async function startExecution(
         },
         environment: o.environment?.name ?? runbook.environment,
         ...(o.environment ? { environmentFile: o.environment.file } : {}),
+        ...(o.environment?.source ? { environmentSource: o.environment.source } : {}),
         mode: req.mode ?? "run",
         objectives: runbook.objectives,
         inputs: maskSecretInputs(runbook, req.inputs),

@@ -38,6 +38,8 @@ export interface EventData {
     declaredAt: string;
     /** The `--env` file, reloaded by resume (its values may hold secrets, so they are not journaled). */
     environmentFile?: string;
+    /** What chose it: `--env`, `$RUNBOOK_ENV`, or the project config's defaultEnvironment (file:line). */
+    environmentSource?: string;
     /** Where relative paths in steps resolve: the directory `runbook run` was started in. */
     workdir: string;
     engineVersion: string;

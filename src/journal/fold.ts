@@ -52,6 +52,7 @@ export interface ExecutionState {
   operator: string;
   workdir: string;
   environmentFile?: string;
+  environmentSource?: string;
   startedAt: string;
   declaredAt: string;
   endedAt?: string;
@@ -110,6 +111,7 @@ export function applyEvent(
         operator: d.operator,
         workdir: d.workdir,
         ...(d.environmentFile ? { environmentFile: d.environmentFile } : {}),
+        ...(d.environmentSource ? { environmentSource: d.environmentSource } : {}),
         startedAt: e.ts,
         declaredAt: d.declaredAt,
         status: "running",

@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
+import { findProject } from "../project/project-config.js";
 
-/** Where executions, locks and the sandbox live: `$RUNBOOK_HOME`, else `.runbook` under the working directory. */
+/**
+ * Where executions, locks and the sandbox live: `$RUNBOOK_HOME`, else the project's `home`
+ * (runbook.config.yaml; default `.runbook` beside it), else `.runbook` in the working directory.
+ */
 export function runbookHome(env: Record<string, string | undefined>, cwd: string): string {
-  return resolve(cwd, env.RUNBOOK_HOME ?? ".runbook");
+  return env.RUNBOOK_HOME ? resolve(cwd, env.RUNBOOK_HOME) : findProject(cwd).home;
 }
 
 export function executionsDir(home: string): string {

@@ -48,7 +48,7 @@ export class EventDescriber {
         return line(
           "execution",
           "info",
-          `Execution started (${d.mode}, ${d.environment}) on ${d.host}`,
+          `Execution started (${d.mode}, ${d.environment}${d.environmentSource ? ` from ${d.environmentSource}` : ""}) on ${d.host}`,
           d.operator,
         );
       }
