@@ -105,6 +105,10 @@ export class Emulator {
     await this.main.start(this.options.port ?? 0);
     await Promise.all(this.arcListeners.map((l) => l.start(0)));
     const interval = this.options.evaluationIntervalMs ?? 1000;
+    // Alarms are judged from the start, not one interval (or one slow sample) later: a
+    // readiness check right after `sandbox up` must not meet an "Initial alarm creation"
+    // INSUFFICIENT_DATA that only this emulator's start-up produced.
+    this.evaluateAlarms();
     this.timer = setInterval(() => void this.tick(), interval);
     this.timer.unref();
   }
@@ -260,8 +264,12 @@ export class Emulator {
   }
 
   private async tick(): Promise<void> {
-    // Sources may query real databases: never let slow ticks pile up on each other.
-    if (this.ticking) return;
+    // Sources may query real databases (or hang on a region just taken down): never let slow
+    // samples pile up, and never let one hold back the alarms, which still age by the clock.
+    if (this.ticking) {
+      this.evaluateAlarms();
+      return;
+    }
     this.ticking = true;
     try {
       await this.sampleMetricSources();
