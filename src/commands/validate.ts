@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readdirSync } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { executors } from "../../executors/index.js";
 import { ExitCode, formatDiagnostic, UsageError, ValidationError } from "../errors.js";
+import { readSourceText, UnreadableFileError } from "../language/source-text.js";
 import { validateRunbook } from "../language/validate.js";
 import { type CommandIO, writeLine } from "./io.js";
 
@@ -9,31 +10,33 @@ export async function validateCommand(files: string[], io: CommandIO): Promise<n
   const targets = files.length > 0 ? files : defaultRunbooks(io.cwd);
   let invalid = 0;
   for (const file of targets) {
-    const shown = relative(io.cwd, join(io.cwd, file)) || file;
-    let text: string;
+    const path = resolve(io.cwd, file);
+    const shown = shownPath(path, io.cwd);
     try {
-      text = readFileSync(join(io.cwd, file), "utf8");
-    } catch {
-      writeLine(io.stderr, `${shown}: cannot read file`);
-      invalid++;
-      continue;
-    }
-    try {
-      const rb = validateRunbook(text, shown, executors);
+      const rb = validateRunbook(readSourceText(path, shown), shown, executors);
       const count = rb.steps.reduce((n, s) => n + (s.kind === "parallel" ? s.children.length : 1), 0);
       writeLine(
         io.stdout,
         `ok ${shown} (${rb.name}: ${count} steps, ${rb.abort.length} abort criteria, ${rb.environment})`,
       );
     } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
       invalid++;
-      for (const d of err.diagnostics) writeLine(io.stderr, formatDiagnostic(d));
+      if (err instanceof UnreadableFileError)
+        writeLine(io.stderr, `${shown}: cannot read file (${err.reason})`);
+      else if (err instanceof ValidationError) {
+        for (const d of err.diagnostics) writeLine(io.stderr, formatDiagnostic(d));
+      } else throw err;
     }
   }
   if (invalid > 0)
     writeLine(io.stderr, `${invalid} of ${targets.length} runbook${targets.length === 1 ? "" : "s"} invalid`);
   return invalid > 0 ? ExitCode.invalid : ExitCode.completed;
+}
+
+/** Relative to the working directory when the file is under it, else absolute. */
+function shownPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel && rel.split(sep)[0] !== ".." && !isAbsolute(rel) ? rel : path;
 }
 
 function defaultRunbooks(cwd: string): string[] {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { UsageError, ValidationError } from "../errors.js";
@@ -6,6 +6,7 @@ import { issuesToDiagnostics } from "../language/issues.js";
 import { Duration } from "../language/schema.js";
 import { keysAt } from "../language/schema-keys.js";
 import { SourceMap } from "../language/source-map.js";
+import { readSourceText } from "../language/source-text.js";
 
 /**
  * A game-day scenario: what goes wrong in the sandbox before the runbook runs, and what
@@ -63,10 +64,8 @@ export function loadScenario(name: string, cwd: string): Scenario {
       known.length ? `Scenarios: ${known.join(", ")}` : "Scenarios live in drills/scenarios/<name>.yaml",
     );
   }
-  const map = new SourceMap(file, readFileSync(file, "utf8"));
-  const syntax = map.syntaxErrors();
-  if (syntax.length) throw new ValidationError(syntax);
-  const parsed = ScenarioDocument.safeParse(map.doc.toJS(), { reportInput: true });
+  const map = new SourceMap(file, readSourceText(file));
+  const parsed = ScenarioDocument.safeParse(map.value(), { reportInput: true });
   if (!parsed.success)
     throw new ValidationError(
       issuesToDiagnostics(parsed.error.issues, map, [], (p) => keysAt(ScenarioDocument, p)),

@@ -3,9 +3,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { UsageError, ValidationError } from "../errors.js";
-import { renderDeep } from "../language/expressions.js";
+import { parseBoundedTemplate } from "../language/bounded-template.js";
+import { ExpressionError, findTemplates, renderDeep } from "../language/expressions.js";
 import { issuesToDiagnostics } from "../language/issues.js";
+import { keysAt } from "../language/schema-keys.js";
 import { SourceMap } from "../language/source-map.js";
+import { readSourceText } from "../language/source-text.js";
 
 /**
  * An environment file says where a runbook runs: AWS region and endpoints, which accounts
@@ -87,12 +90,25 @@ function readEnvironmentFile(arg: string, cwd: string) {
       `no environment "${arg}": looked for ${file}`,
       "Environments live in environments/<name>.yaml",
     );
-  const text = readFileSync(file, "utf8");
+  const text = readSourceText(file);
   const map = new SourceMap(file, text);
-  const syntax = map.syntaxErrors();
-  if (syntax.length) throw new ValidationError(syntax);
-  const parsed = EnvironmentDocument.safeParse(map.doc.toJS(), { reportInput: true });
-  if (!parsed.success) throw new ValidationError(issuesToDiagnostics(parsed.error.issues, map, []));
+  const parsed = EnvironmentDocument.safeParse(map.value(), { reportInput: true });
+  if (!parsed.success) {
+    throw new ValidationError(
+      issuesToDiagnostics(parsed.error.issues, map, [], (p) => keysAt(EnvironmentDocument, p)),
+    );
+  }
+  // Rendered only when a command loads the environment: a broken expression is found now.
+  const broken = findTemplates(parsed.data.vars ?? {}, ["vars"]).flatMap(({ path, text }) => {
+    try {
+      parseBoundedTemplate(text);
+      return [];
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err;
+      return [map.diagnostic(path, `${path.join(".")}: bad expression: ${err.message}`)];
+    }
+  });
+  if (broken.length > 0) throw new ValidationError(broken);
   return { file, text, doc: parsed.data };
 }
 

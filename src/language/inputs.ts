@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
 import { type Diagnostic, UsageError, ValidationError } from "../errors.js";
+import { closest } from "./issues.js";
 import type { Runbook } from "./runbook.js";
 import { SourceMap } from "./source-map.js";
+import { readSourceText } from "./source-text.js";
 
 /** `--input k=v` pairs → a map; a pair without `=` is a usage error. */
 export function parseInputPairs(pairs: readonly string[]): Record<string, string> {
@@ -9,7 +10,13 @@ export function parseInputPairs(pairs: readonly string[]): Record<string, string
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new UsageError(`--input expects name=value, got "${pair}"`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    // Defined, not assigned: `__proto__=x` is then an input name like any other (and unknown).
+    Object.defineProperty(out, pair.slice(0, eq), {
+      value: pair.slice(eq + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -22,20 +29,25 @@ export function resolveInputs(runbook: Runbook, given: Record<string, string>): 
   const unknown = Object.keys(given).filter((k) => !Object.hasOwn(runbook.inputs, k));
   if (unknown.length > 0) {
     const declared = Object.keys(runbook.inputs);
+    const named = unknown.map((u) => {
+      const near = closest(u, declared);
+      return `"${u}"${near ? ` (did you mean "${near}"?)` : ""}`;
+    });
     throw new UsageError(
-      `unknown input${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `"${u}"`).join(", ")} for runbook ${runbook.name}`,
+      `unknown input${unknown.length > 1 ? "s" : ""} ${named.join(", ")} for runbook ${runbook.name}`,
       declared.length ? `Declared inputs: ${declared.join(", ")}` : "This runbook declares no inputs.",
     );
   }
   let map: SourceMap | undefined;
   const at = (path: (string | number)[], message: string): Diagnostic => {
-    map ??= new SourceMap(runbook.file, readFileSync(runbook.file, "utf8"));
+    map ??= new SourceMap(runbook.file, readSourceText(runbook.file));
     return map.diagnostic(path, message, { key: true });
   };
   const problems: Diagnostic[] = [];
   const out: Record<string, string> = {};
   for (const [name, spec] of Object.entries(runbook.inputs)) {
-    const value = given[name] ?? spec.default;
+    // Own names only: an input called `toString` must not find Object.prototype.toString.
+    const value = Object.hasOwn(given, name) ? given[name] : spec.default;
     if (value === undefined) {
       if (spec.required) {
         problems.push(

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { executors } from "../../executors/index.js";
 import { UsageError } from "../errors.js";
 import type { Runbook } from "./runbook.js";
+import { readSourceText } from "./source-text.js";
 import { validateRunbook } from "./validate.js";
 
 /** A runbook argument is a file path, or a name looked up as runbooks/<name>.yaml. */
@@ -24,5 +25,5 @@ export function resolveRunbookPath(arg: string, cwd: string): string {
 
 export function loadRunbook(arg: string, cwd: string): Runbook {
   const path = resolveRunbookPath(arg, cwd);
-  return validateRunbook(readFileSync(path, "utf8"), path, executors);
+  return validateRunbook(readSourceText(path), path, executors);
 }

@@ -3,8 +3,9 @@ import { basename, dirname, extname } from "node:path";
 import { z } from "zod";
 import { type Diagnostic, ValidationError } from "../errors.js";
 import type { ExecutorDefinition } from "../executor.js";
+import { parseBoundedTemplate } from "./bounded-template.js";
 import { parseDuration } from "./duration.js";
-import { collectRefs, type ExpressionError, findTemplates, parseTemplate } from "./expressions.js";
+import { collectRefs, ExpressionError, findTemplates, type TemplatePart } from "./expressions.js";
 import { issuesToDiagnostics } from "./issues.js";
 import {
   type AbortCriterionIR,
@@ -37,10 +38,8 @@ const RUN_FIELDS = ["executionId", "runbook", "environment", "mode", "rtoMs", "r
 /** Parse and validate runbook text. Every problem is reported at once; nothing is half-accepted. */
 export function validateRunbook(text: string, file: string, registry: Registry): Runbook {
   const map = new SourceMap(file, text);
-  const syntax = map.syntaxErrors();
-  if (syntax.length > 0) throw new ValidationError(syntax);
+  const js = map.value();
   const diagnostics: Diagnostic[] = [];
-  const js = map.doc.toJS() as unknown;
   const top = TopLevel.safeParse(js, { reportInput: true });
   if (!top.success) {
     diagnostics.push(...issuesToDiagnostics(top.error.issues, map, [], (p) => keysAt(RunbookDocument, p)));
@@ -52,7 +51,8 @@ export function validateRunbook(text: string, file: string, registry: Registry):
     const r = schema.safeParse(step, { reportInput: true });
     if (r.success) return r.data;
     diagnostics.push(
-      ...issuesToDiagnostics(r.error.issues, map, ["steps", i], (p) => keysAt(schema, p.slice(2))),
+      // Known keys of both step shapes: `paralel:` makes a step look like an executor step.
+      ...issuesToDiagnostics(r.error.issues, map, ["steps", i], (p) => keysAt(RunbookDocument, p)),
     );
     return undefined;
   });
@@ -337,11 +337,12 @@ class Checker {
   ): void {
     for (const t of findTemplates(value)) {
       const where = [...path, ...t.path];
-      let parts: ReturnType<typeof parseTemplate>;
+      let parts: TemplatePart[];
       try {
-        parts = parseTemplate(t.text);
+        parts = parseBoundedTemplate(t.text);
       } catch (err) {
-        this.report(where, `bad expression: ${(err as ExpressionError).message}`);
+        if (!(err instanceof ExpressionError)) throw err;
+        this.report(where, `bad expression: ${err.message}`);
         continue;
       }
       for (const part of parts) {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
@@ -7,6 +7,7 @@ import { type Diagnostic, UsageError, ValidationError } from "../errors.js";
 import { issuesToDiagnostics } from "../language/issues.js";
 import { keysAt } from "../language/schema-keys.js";
 import { SourceMap } from "../language/source-map.js";
+import { readSourceText, UnreadableFileError } from "../language/source-text.js";
 
 /**
  * A schedule of drills, `kind: DrillSchedule`: which drill runs when, and where its results
@@ -78,9 +79,7 @@ export interface ParseOptions {
 /** Parse and validate schedule text; throws ValidationError listing every problem. */
 export function parseSchedule(text: string, file: string, opts: ParseOptions = {}): DrillSchedule {
   const map = new SourceMap(file, text);
-  const syntax = map.syntaxErrors();
-  if (syntax.length > 0) throw new ValidationError(syntax);
-  const js = map.doc.toJS() as unknown;
+  const js = map.value();
   const parsed = DrillScheduleDocument.safeParse(js, { reportInput: true });
   const diagnostics: Diagnostic[] = [];
   if (!parsed.success) {
@@ -161,10 +160,11 @@ export function loadSchedule(arg: string, cwd: string, opts: { now?: Date } = {}
   const path = isAbsolute(arg) ? arg : resolve(cwd, arg);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
-  } catch {
+    text = readSourceText(path, arg);
+  } catch (err) {
+    if (!(err instanceof UnreadableFileError)) throw err;
     throw new UsageError(
-      `cannot read schedule file ${arg}`,
+      `cannot read schedule file ${arg} (${err.reason})`,
       "A schedule is a YAML file with kind: DrillSchedule",
     );
   }

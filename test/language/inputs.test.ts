@@ -105,7 +105,7 @@ describe("resolveInputs", () => {
     expect(err.message).toContain(`${runbook.file}:10:3: missing required input "ticket"`);
   });
 
-  it("an unknown input is a usage error listing the declared inputs", () => {
+  it("an unknown input is a usage error listing the declared inputs, with the one meant", () => {
     let caught: unknown;
     try {
       resolveInputs(runbook, { ticket: "x", token: "t", regoin: "us-west-2", extra: "1" });
@@ -114,7 +114,7 @@ describe("resolveInputs", () => {
     }
     expect(caught).toBeInstanceOf(UsageError);
     const e = caught as UsageError;
-    expect(e.message).toBe('unknown inputs "regoin", "extra" for runbook deploy');
+    expect(e.message).toBe('unknown inputs "regoin" (did you mean "region"?), "extra" for runbook deploy');
     expect(e.hint).toBe("Declared inputs: region, ticket, token, note, count");
     expect(e.exitCode).toBe(2);
   });
@@ -124,6 +124,27 @@ describe("resolveInputs", () => {
     // `!(k in runbook.inputs)`, which sees Object.prototype, so `--input toString=x` is
     // silently accepted and dropped instead of being a usage error. Object.hasOwn fixes it.
     expect(() => resolveInputs(runbook, { ticket: "x", token: "t", toString: "x" })).toThrow(UsageError);
+  });
+
+  it("an input declared as toString takes its default, not Object.prototype.toString", () => {
+    const named = validateRunbook(
+      TEXT.replace("  note: {}", "  note: {}\n  toString: { default: plain }"),
+      runbook.file,
+      executors,
+    );
+    expect(resolveInputs(named, { ticket: "x", token: "t" }).toString).toBe("plain");
+  });
+
+  it("--input __proto__=x is an unknown input, not a change of prototype", () => {
+    const given = parseInputPairs(["__proto__=x", "ticket=t"]);
+    expect(Object.getPrototypeOf(given)).toBe(Object.prototype);
+    expect(Object.keys(given)).toEqual(["__proto__", "ticket"]);
+    expect(() => resolveInputs(runbook, given)).toThrow('unknown input "__proto__" for runbook deploy');
+  });
+
+  it("an unreadable runbook file when positions are needed is a usage error, not a crash", () => {
+    const ghost: Runbook = { ...runbook, file: join(dir, "runbooks", "gone.yaml") };
+    expect(() => resolveInputs(ghost, {})).toThrow(UsageError);
   });
 
   it("a runbook without inputs says so", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/errors.js";
-import { parseSchedule } from "../../src/schedule/schedule-file.js";
+import { loadSchedule, parseSchedule } from "../../src/schedule/schedule-file.js";
 
 const HEAD = "apiVersion: runbook/v1\nkind: DrillSchedule\nmetadata: { name: game-days }\n";
 
@@ -94,5 +94,49 @@ describe("schedule file", () => {
     expect(
       parseSchedule(text.split("\n").slice(0, 5).join("\n"), "drills.yaml", { cwd }).drills,
     ).toHaveLength(1);
+  });
+
+  const DRILL = '  - { name: a, runbook: rb, cron: "0 3 * * 1" }\n';
+  it.each([
+    ["top level", `${HEAD}timezon: UTC\ndrills:\n${DRILL}`, "timezon", "timezone"],
+    [
+      "metadata",
+      `${HEAD.replace("game-days }", "game-days, descripton: d }")}drills:\n${DRILL}`,
+      "descripton",
+      "description",
+    ],
+    [
+      "publish",
+      `${HEAD}publish: { region: us-east-1, namepsace: N }\ndrills:\n${DRILL}`,
+      "namepsace",
+      "namespace",
+    ],
+    ["drills[i]", `${HEAD}drills:\n${DRILL.replace("cron", "crom")}`, "crom", "cron"],
+  ])("an unknown field in %s suggests the one meant", (_level, text, typo, meant) => {
+    const lines = text.split("\n");
+    const line = lines.findIndex((l) => l.includes(`${typo}:`));
+    const at = `${line + 1}:${lines[line]!.indexOf(`${typo}:`) + 1}`;
+    expect(problems(text)).toContain(`drills.yaml:${at}: unknown field "${typo}" (did you mean "${meant}"?)`);
+  });
+
+  it("a file that is not UTF-8 is refused at the first bad byte, through loadSchedule", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "runbook-schedule-bytes-"));
+    writeFileSync(
+      join(cwd, "s.yaml"),
+      Buffer.concat([
+        Buffer.from(`${HEAD}drills:\n  - { name: caf`),
+        Buffer.from([0xe9]),
+        Buffer.from(" }\n"),
+      ]),
+    );
+    expect(() => loadSchedule("s.yaml", cwd)).toThrow(
+      "s.yaml:5:16: byte 0xE9 is not UTF-8: save the file as UTF-8",
+    );
+  });
+
+  it("an unreadable schedule file is a usage error that says why", () => {
+    expect(() => loadSchedule("missing.yaml", tmpdir())).toThrow(
+      "cannot read schedule file missing.yaml (no such file)",
+    );
   });
 });
