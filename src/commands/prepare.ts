@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import type { AwsClientFactory } from "../executor.js";
 import { collectRefs, findTemplates, parseTemplate } from "../language/expressions.js";
 import { executorSteps, type Runbook } from "../language/runbook.js";
-import type { EnvironmentChoice } from "../project/project-config.js";
+import { type EnvironmentChoice, projectWorkdir } from "../project/project-config.js";
 import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import type { RunOutput } from "./live-view.js";
@@ -91,7 +91,9 @@ function usedVars(runbook: Runbook): Set<string> {
 export function engineBase(p: Prepared, ctx: Pick<CommandIO, "cwd" | "env">) {
   return {
     home: homeOf(ctx),
-    workdir: ctx.cwd,
+    // In a project (runbook.config.yaml), commands' relative paths mean the same wherever the
+    // operator stands in the checkout: they resolve against the project's root.
+    workdir: projectWorkdir(ctx.cwd),
     env: ctx.env,
     aws: p.aws,
     operator: p.operator,

@@ -4,6 +4,7 @@ import { executors } from "../../executors/index.js";
 import { ExitCode, formatDiagnostic, UsageError, ValidationError } from "../errors.js";
 import { readSourceText, UnreadableFileError } from "../language/source-text.js";
 import { validateRunbook } from "../language/validate.js";
+import { findProject } from "../project/project-config.js";
 import { type CommandIO, writeLine } from "./io.js";
 
 export async function validateCommand(files: string[], io: CommandIO): Promise<number> {
@@ -40,11 +41,12 @@ function shownPath(path: string, cwd: string): string {
 }
 
 function defaultRunbooks(cwd: string): string[] {
+  const dir = findProject(cwd).runbooksDir;
   try {
-    const found = readdirSync(join(cwd, "runbooks"))
+    const found = readdirSync(dir)
       .filter((f) => /\.ya?ml$/.test(f))
       .sort();
-    if (found.length > 0) return found.map((f) => join("runbooks", f));
+    if (found.length > 0) return found.map((f) => join(dir, f));
   } catch {
     // fall through
   }

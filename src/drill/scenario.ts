@@ -7,6 +7,7 @@ import { Duration } from "../language/schema.js";
 import { keysAt } from "../language/schema-keys.js";
 import { SourceMap } from "../language/source-map.js";
 import { readSourceText } from "../language/source-text.js";
+import { findProject } from "../project/project-config.js";
 
 /**
  * A game-day scenario: what goes wrong in the sandbox before the runbook runs, and what
@@ -42,7 +43,7 @@ export const ScenarioDocument = z.strictObject({
 export type Scenario = z.infer<typeof ScenarioDocument>;
 
 export function scenarioDir(cwd: string): string {
-  return join(cwd, "drills", "scenarios");
+  return join(findProject(cwd).root, "drills", "scenarios");
 }
 
 export function listScenarios(cwd: string): string[] {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
 import { UsageError, ValidationError } from "../errors.js";
 import { parseBoundedTemplate } from "../language/bounded-template.js";
@@ -9,6 +9,7 @@ import { issuesToDiagnostics } from "../language/issues.js";
 import { keysAt } from "../language/schema-keys.js";
 import { SourceMap } from "../language/source-map.js";
 import { readSourceText } from "../language/source-text.js";
+import { locateProjectFile } from "../project/project-config.js";
 
 /**
  * An environment file says where a runbook runs: AWS region and endpoints, which accounts
@@ -79,16 +80,11 @@ export function environmentKind(arg: string, cwd: string): { name: string; kind:
 }
 
 function readEnvironmentFile(arg: string, cwd: string) {
-  const file =
-    /\.ya?ml$/.test(arg) || arg.includes("/")
-      ? isAbsolute(arg)
-        ? arg
-        : resolve(cwd, arg)
-      : join(cwd, "environments", `${arg}.yaml`);
-  if (!existsSync(file))
+  const { path: file, lookedFor } = locateProjectFile(arg, cwd, "environments");
+  if (!file)
     throw new UsageError(
-      `no environment "${arg}": looked for ${file}`,
-      "Environments live in environments/<name>.yaml",
+      `no environment "${arg}": looked for ${lookedFor}`,
+      "Environments live in environments/<name>.yaml (or pass a path)",
     );
   const text = readSourceText(file);
   const map = new SourceMap(file, text);
@@ -156,5 +152,14 @@ function readSandbox(home: string): Record<string, unknown> {
       "Start it with: runbook sandbox up",
     );
   }
-  return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(
+      `the sandbox's ${path} is unreadable (${(err as Error).message})`,
+      "Restart it: runbook sandbox down && runbook sandbox up",
+    );
+  }
 }

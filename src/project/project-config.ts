@@ -126,3 +126,33 @@ export function chooseEnvironment(
 export function isEnvironmentPath(arg: string): boolean {
   return /\.ya?ml$/.test(arg) || arg.includes("/");
 }
+
+/**
+ * A runbook or environment argument: a path (relative to the working directory), or a name
+ * looked up in the project's folder as `<name>.yaml`, then `<name>.yml`. `path` is the file
+ * found (undefined when there is none); `lookedFor` is what to name in the error.
+ */
+export function locateProjectFile(
+  arg: string,
+  cwd: string,
+  folder: "runbooks" | "environments",
+): { path: string | undefined; lookedFor: string } {
+  if (isEnvironmentPath(arg)) {
+    const direct = resolve(cwd, arg);
+    return { path: existsSync(direct) ? direct : undefined, lookedFor: direct };
+  }
+  const project = findProject(cwd);
+  const dir = folder === "runbooks" ? project.runbooksDir : project.environmentsDir;
+  const candidates = [".yaml", ".yml"].map((ext) => join(dir, `${arg}${ext}`));
+  const shown = relative(cwd, candidates[0]!);
+  return {
+    path: candidates.find((c) => existsSync(c)),
+    lookedFor: shown && !shown.startsWith("..") ? shown : candidates[0]!,
+  };
+}
+
+/** Where relative paths in a runbook's commands resolve: the project's root, else the working directory. */
+export function projectWorkdir(cwd: string): string {
+  const project = findProject(cwd);
+  return project.configFile ? project.root : resolve(cwd);
+}

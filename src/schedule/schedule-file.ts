@@ -8,6 +8,7 @@ import { issuesToDiagnostics } from "../language/issues.js";
 import { keysAt } from "../language/schema-keys.js";
 import { SourceMap } from "../language/source-map.js";
 import { readSourceText, UnreadableFileError } from "../language/source-text.js";
+import { locateProjectFile } from "../project/project-config.js";
 
 /**
  * A schedule of drills, `kind: DrillSchedule`: which drill runs when, and where its results
@@ -187,11 +188,9 @@ function cronProblem(expression: string, timezone: string, now: Date): string | 
 }
 
 function runbookExists(arg: string, cwd: string): boolean {
-  if (/\.ya?ml$/.test(arg) || arg.includes("/")) return existsSync(isAbsolute(arg) ? arg : resolve(cwd, arg));
-  return [".yaml", ".yml"].some((ext) => existsSync(join(cwd, "runbooks", `${arg}${ext}`)));
+  return locateProjectFile(arg, cwd, "runbooks").path !== undefined;
 }
 
 function environmentExists(arg: string, cwd: string): boolean {
-  if (/\.ya?ml$/.test(arg) || arg.includes("/")) return existsSync(isAbsolute(arg) ? arg : resolve(cwd, arg));
-  return existsSync(join(cwd, "environments", `${arg}.yaml`));
+  return locateProjectFile(arg, cwd, "environments").path !== undefined;
 }
