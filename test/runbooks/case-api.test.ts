@@ -39,8 +39,15 @@ function latestExecution(prefix: string): string {
 describe("failover-case-api then failback-case-api on the sandbox", () => {
   it("fails over with region A down, then fails back once A has rejoined as a standby", async () => {
     expect((await cli(["sandbox", "fault", "region-down", "us-east-1"])).code).toBe(0);
-    const failover = await cli(["run", "failover-case-api", "--env", "sandbox", "--approve", "--json"]);
+    // As an incident commander types it: the environment comes from RUNBOOK_ENV.
+    const failover = await cli(["run", "failover-case-api", "--approve", "--json"], {
+      RUNBOOK_ENV: "sandbox",
+    });
     expect(failover.code, failover.stderr).toBe(0);
+    expect(JSON.parse(failover.stdout.split("\n")[0]!).data).toMatchObject({
+      environment: "sandbox",
+      environmentSource: "$RUNBOOK_ENV",
+    });
     const after = await status();
     expect(after.writerRegion).toBe("us-west-2");
     expect(after.routingControls).toEqual({ "us-east-1": "Off", "us-west-2": "On" });
