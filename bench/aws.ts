@@ -10,9 +10,7 @@ import { createEmulator, InMemoryGlobalClusterBackend } from "../src/sandbox/emu
 
 function context(url: string): ExecutorContext & { destroy(): void } {
   const aws = createClientFactory({
-    endpoints: Object.fromEntries(
-      ["rds", "sts", "cloudwatch", "sfn", "secrets-manager"].map((s) => [s, url]),
-    ),
+    endpoints: { "*": url },
     credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
   });
   const dir = mkdtempSync(join(tmpdir(), "runbook-bench-aws-"));

@@ -1,6 +1,14 @@
+import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { RDSClient } from "@aws-sdk/client-rds";
+import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { Route53RecoveryClusterClient } from "@aws-sdk/client-route53-recovery-cluster";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { STSClient } from "@aws-sdk/client-sts";
@@ -21,9 +29,20 @@ export interface ApprovalRequest {
   minApprovals: number;
 }
 
-/** The SDK clients executors can ask for; type-only imports, so nothing loads until used. */
+/**
+ * The SDK clients executors can ask for by type, keyed by package name (`@aws-sdk/client-<key>`);
+ * type-only imports, so nothing loads until used. `call()` reaches any other installed client.
+ */
 export interface AwsClients {
   rds: RDSClient;
+  ecs: ECSClient;
+  "auto-scaling": AutoScalingClient;
+  "route-53": Route53Client;
+  dynamodb: DynamoDBClient;
+  s3: S3Client;
+  kms: KMSClient;
+  lambda: LambdaClient;
+  eventbridge: EventBridgeClient;
   sts: STSClient;
   cloudwatch: CloudWatchClient;
   sfn: SFNClient;
@@ -42,6 +61,22 @@ export interface AwsClientFactory {
     region: string,
     options?: { endpoint?: string; requestTimeoutMs?: number },
   ): Promise<AwsClients[K]>;
+  /**
+   * Any operation of any installed `@aws-sdk/client-<service>`, by name (`UpdateService`),
+   * through the same cached clients: what `aws.call` and `aws.assert` use.
+   */
+  call(
+    service: string,
+    operation: string,
+    input: unknown,
+    region: string,
+    options?: { endpoint?: string; requestTimeoutMs?: number },
+  ): Promise<Record<string, unknown>>;
+}
+
+/** What every SDK v3 client is, whatever its service. */
+export interface SdkClient {
+  send(command: unknown): Promise<unknown>;
 }
 
 export interface ExecutorContext {

@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import type { AwsClientFactory } from "../executor.js";
 import { collectRefs, findTemplates, parseTemplate } from "../language/expressions.js";
 import { executorSteps, type Runbook } from "../language/runbook.js";
-import { type EnvironmentChoice, projectWorkdir } from "../project/project-config.js";
+import { type EnvironmentChoice, findProject, projectWorkdir } from "../project/project-config.js";
 import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import type { RunOutput } from "./live-view.js";
@@ -40,6 +40,7 @@ export async function prepare(
     );
   }
   const aws = createClientFactory({
+    projectDir: findProject(io.cwd).root,
     ...(environment ? { endpoints: environment.aws.endpoints } : {}),
     ...(environment?.aws.credentials ? { credentials: environment.aws.credentials } : {}),
   });

@@ -58,8 +58,6 @@ export interface Environment {
   vars: Record<string, unknown>;
 }
 
-const SERVICES = ["rds", "sts", "cloudwatch", "sfn", "secrets-manager"];
-
 /** `--env sandbox` → environments/sandbox.yaml (or a path). */
 export function loadEnvironment(
   arg: string,
@@ -135,7 +133,8 @@ function resolveEnvironment(
     aws: {
       region: doc.aws?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
       endpoints: {
-        ...(emulator ? Object.fromEntries(SERVICES.map((s) => [s, emulator])) : {}),
+        // The sandbox's emulator answers every service on one endpoint.
+        ...(emulator ? { "*": emulator } : {}),
         ...doc.aws?.endpoints,
       },
       ...(credentials ? { credentials } : {}),
