@@ -9,6 +9,14 @@ export const SERVICE_NAMES = [
   "states",
   "secretsmanager",
   "sts",
+  "ecs",
+  "autoscaling",
+  "route53",
+  "dynamodb",
+  "s3",
+  "kms",
+  "lambda",
+  "events",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -16,7 +24,7 @@ export interface RequestContext {
   service: ServiceName;
   operation: string;
   region: string;
-  protocol: "json" | "query";
+  protocol: "json" | "query" | "rest-json" | "rest-xml";
   /** Access key id from the Authorization header (STS derives the caller's ARN from it). */
   accessKeyId: string | undefined;
   requestId: string;
