@@ -1,5 +1,5 @@
 import type { AwsClientFactory, AwsClients, SdkClient } from "../executor.js";
-import { loadSdkModule } from "./sdk-modules.js";
+import { clientClassOf, loadSdkModule } from "./sdk-modules.js";
 
 /**
  * Builds AWS SDK v3 clients on first use and caches them per service, region and endpoint.
@@ -25,13 +25,29 @@ export function createClientFactory(
   options: ClientFactoryOptions = {},
 ): AwsClientFactory & { destroy(): void } {
   const cache = new Map<string, Promise<Destroyable>>();
-  const sdk = (service: string, region: string, o: { endpoint?: string; requestTimeoutMs?: number } = {}) => {
+  /**
+   * `flavor`: the typed executors import their Command classes from the package's ES module, so
+   * their clients come from it too (one copy loaded); `call()` uses the CommonJS build that
+   * validation already loaded to read the operation schemas.
+   */
+  const sdk = (
+    flavor: "esm" | "cjs",
+    service: string,
+    region: string,
+    o: { endpoint?: string; requestTimeoutMs?: number } = {},
+  ) => {
     const endpoint = o.endpoint ?? options.endpoints?.[service] ?? options.endpoints?.["*"];
-    const key = `${service}|${region}|${endpoint ?? ""}|${o.requestTimeoutMs ?? ""}`;
+    const key = `${flavor}|${service}|${region}|${endpoint ?? ""}|${o.requestTimeoutMs ?? ""}`;
     let client = cache.get(key);
     if (!client) {
-      client = loadSdkModule(service, options.projectDir).then((mod) => {
-        return new mod.Client({
+      const Client =
+        flavor === "cjs"
+          ? loadSdkModule(service, options.projectDir).then((m) => m.Client)
+          : import(`@aws-sdk/client-${service}`).then((m: Record<string, unknown>) =>
+              clientClassOf(m, service),
+            );
+      client = Client.then((Ctor) => {
+        return new Ctor({
           region,
           // The SDK's standard strategy absorbs a throttled or 5xx call with jittered backoff
           // (a rejected call did not happen, so repeating it is safe); anything longer is the
@@ -63,11 +79,11 @@ export function createClientFactory(
       region: string,
       o: { endpoint?: string; requestTimeoutMs?: number } = {},
     ): Promise<AwsClients[K]> {
-      return sdk(service, region, o) as unknown as Promise<AwsClients[K]>;
+      return sdk("esm", service, region, o) as unknown as Promise<AwsClients[K]>;
     },
     async call(service, command, input, region, o = {}) {
       const [client, mod] = await Promise.all([
-        sdk(service, region, o),
+        sdk("cjs", service, region, o),
         loadSdkModule(service, options.projectDir),
       ]);
       const Command = mod.command(command);

@@ -76,14 +76,7 @@ function describeModule(
   resolvedFrom: string,
   exports: Record<string, unknown>,
 ): SdkModule {
-  const isClass = (v: unknown): v is SdkModule["Client"] =>
-    typeof v === "function" &&
-    typeof (v as { prototype?: { send?: unknown } }).prototype?.send === "function";
-  // `__Client` is smithy's base class, which every package also exports.
-  const clientName = Object.keys(exports).find(
-    (k) => k.endsWith("Client") && !k.startsWith("_") && isClass(exports[k]),
-  );
-  if (!clientName) throw new SdkModuleMissingError(service, packageName);
+  const Client = clientClassOf(exports, service);
   const operations = Object.keys(exports)
     .filter(
       (k) =>
@@ -97,7 +90,7 @@ function describeModule(
     service,
     packageName,
     resolvedFrom,
-    Client: exports[clientName] as SdkModule["Client"],
+    Client,
     operations,
     command(operation) {
       const c = exports[`${operation}Command`];
@@ -110,4 +103,17 @@ function describeModule(
       return exports[`${operation}$`];
     },
   };
+}
+
+/** The package's client class (`ECSClient`): the export named *Client whose prototype sends. */
+export function clientClassOf(exports: Record<string, unknown>, service: string): SdkModule["Client"] {
+  const isClass = (v: unknown): v is SdkModule["Client"] =>
+    typeof v === "function" &&
+    typeof (v as { prototype?: { send?: unknown } }).prototype?.send === "function";
+  // `__Client` is smithy's base class, which every package also exports.
+  const name = Object.keys(exports).find(
+    (k) => k.endsWith("Client") && !k.startsWith("_") && isClass(exports[k]),
+  );
+  if (!name) throw new SdkModuleMissingError(service, `@aws-sdk/client-${service}`);
+  return exports[name] as SdkModule["Client"];
 }
