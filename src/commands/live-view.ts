@@ -1,4 +1,4 @@
-import { createInterface } from "node:readline/promises";
+import { createInterface } from "node:readline";
 import type { PromptAnswer } from "../engine/approvals.js";
 import type { AnyJournalEvent } from "../journal/events.js";
 import { applyEvent, type ExecutionState } from "../journal/fold.js";
@@ -136,6 +136,12 @@ export class RunOutput {
    * frame says who approved. So every row the prompt took counts in `drawn`: the blank line,
    * the gate's text (wrapped here to the width, one row per line), the `Approve?` line with
    * what the operator typed (readline wraps it at the width) and the row Enter moved to.
+   *
+   * Readline is closed in the very call that hands over the answer. Keys that came in the same
+   * read as its Enter (a second Enter, keys typed ahead, a paste; under load a terminal's keys
+   * pile up into one read) would otherwise still reach it before the answer is counted here:
+   * it echoes them, and a second Enter writes another CR LF, rows nobody counts, so the next
+   * frame would start below the top of the old one. Closed, it drops them.
    */
   prompt = async (
     q: { stepId: string; prompt: string; have: string[]; needed: number },
@@ -148,21 +154,41 @@ export class RunOutput {
     this.io.stdout.write(`\n${gate.join("\n")}\n`);
     this.drawn += 1 + gate.length;
     const rl = createInterface({ input: this.io.stdin, output: this.io.stdout });
-    // What is on readline's line when it ends it: the answer, or what was typed when the gate was
-    // approved from another shell (readline then clears the line; this listener runs first).
-    let typed: string | undefined;
-    const cancelled = () => {
-      typed = rl.line;
-    };
-    signal.addEventListener("abort", cancelled, { once: true });
+    // The rows from the `Approve?` line's first down to the one the cursor ends on.
+    let rowsBelow = 0;
     try {
-      typed = await rl.question(ASK, { signal });
-      return /^y(es)?$/i.test(typed.trim()) ? "approve" : "decline";
+      const answer = await new Promise<string>((resolve, reject) => {
+        let over = false;
+        const end = (rows: number, then: () => void) => {
+          if (over) return;
+          over = true;
+          rowsBelow = rows;
+          signal.removeEventListener("abort", cancelled);
+          then();
+        };
+        // Approved from another shell: readline moves to the end of what was typed, writes CR LF
+        // and clears the line (this listener runs first, so what was typed is still there to count).
+        const cancelled = () => end(rowsOf(ASK + rl.line, columns), () => reject(signal.reason));
+        if (signal.aborted) return reject(signal.reason);
+        signal.addEventListener("abort", cancelled, { once: true });
+        // Ctrl+C, or Ctrl+D on an empty line: readline closes and the cursor stays where it was.
+        rl.once("close", () =>
+          end(rowsOf(ASK + rl.line.slice(0, rl.cursor), columns) - 1, () =>
+            reject(new Error("the prompt was closed without an answer")),
+          ),
+        );
+        // Enter: readline moved to the end of the line and wrote CR LF.
+        rl.question(ASK, { signal }, (line) =>
+          end(rowsOf(ASK + line, columns), () => {
+            rl.close();
+            resolve(line);
+          }),
+        );
+      });
+      return /^y(es)?$/i.test(answer.trim()) ? "approve" : "decline";
     } finally {
-      signal.removeEventListener("abort", cancelled);
-      // Either way readline moved to the end of the line and wrote CR LF (not if never asked).
-      if (typed !== undefined) this.drawn += rowsOf(ASK + typed, columns);
       rl.close();
+      this.drawn += rowsBelow;
       this.prompting = false;
       if (!this.stopped) this.draw();
     }

@@ -35,6 +35,8 @@ const STEPS = [
 
 interface PtyRun {
   code: number | null;
+  /** How many prompts it answered (or `onPrompt` dealt with). */
+  prompts: number;
   screen: VtScreen;
   cwd: string;
 }
@@ -62,7 +64,7 @@ async function runOnPty(
   let busy = false;
   // Each prompt as it appears; one at a time (the next is looked for when this one is dealt with).
   const answerPrompts = () => {
-    const asked = raw.split("Approve? [y/N] ").length - 1;
+    const asked = promptsAsked(raw);
     if (asked <= prompts || busy) return;
     prompts++;
     busy = true;
@@ -83,8 +85,24 @@ async function runOnPty(
   const stuck = setTimeout(() => child.kill("SIGKILL"), 15_000);
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   clearTimeout(stuck);
-  return { code, screen, cwd };
+  return { code, screen, cwd, prompts };
 }
+
+/**
+ * How many gates have asked `Approve? [y/N]` in `raw`. Not how often it was written: readline
+ * writes the prompt again whenever it redraws the line, as when the answer reaches the last
+ * column. Counting those answered prompts nobody asked, and the keys then went to the terminal
+ * between gates, which echoed them below the frame (`y`, CR LF: one row the live view cannot know
+ * of), and the next frame began one row below the old one.
+ */
+function promptsAsked(raw: string): number {
+  return raw
+    .split("\nGate ")
+    .slice(1)
+    .filter((afterGate) => afterGate.includes(ASK)).length;
+}
+
+const ASK = "Approve? [y/N] ";
 
 /** The rows of the step list that show `id`: `✔ promote …`, `✔   recovery-healthy …`. */
 function stepRows(lines: string[], id: string): string[] {
@@ -96,6 +114,8 @@ function expectOneCleanFrame(run: PtyRun, cols: number): void {
   const shown = `\n${lines.join("\n")}\n`;
   expect(run.screen.unsupported, "escape codes the test terminal does not know").toEqual([]);
   expect(run.code, shown).toBe(0);
+  // failover-toy has two gates: keys for a prompt nobody asked would be echoed by the terminal.
+  expect(run.prompts, "prompts answered").toBe(2);
   for (const id of STEPS) {
     const rows = stepRows(lines, id);
     expect(rows, `${id} in ${shown}`).toHaveLength(1);
@@ -124,6 +144,20 @@ function expectOneCleanFrame(run: PtyRun, cols: number): void {
     expect(stepRows(lines, "promote")[0]).toMatch(/approved by alice · → db_promoted$/);
   }
 }
+
+describe("the prompts runOnPty answers", () => {
+  it("counts a gate's prompt once, also when readline writes it again to redraw a wrapping answer", () => {
+    const frame = "\r\x1b[15A\x1b[2Kfailover-toy · sandbox · run\r\n\x1b[J";
+    const gate = (id: string) => `\r\nGate ${id}: Go on?\r\n\x1b[1G\x1b[0J${ASK}\x1b[16G`;
+    // What the pty showed for `y` + 24 spaces at 40 columns: at the last column readline redraws.
+    const answer = `y${" ".repeat(24)}\x1b[1G\x1b[0J${ASK}y${" ".repeat(24)} \x1b[1G\r\r\n`;
+    expect(promptsAsked(frame)).toBe(0);
+    expect(promptsAsked(frame + gate("confirm-scope"))).toBe(1);
+    expect(promptsAsked(frame + gate("confirm-scope") + answer + frame)).toBe(1);
+    expect(promptsAsked(frame + gate("confirm-scope") + answer + frame + gate("promote") + answer)).toBe(2);
+    expect(promptsAsked(`${frame}\r\nGate promote: Go on?\r\n`)).toBe(0);
+  });
+});
 
 describe("runbook run on a terminal, answering the gates", () => {
   for (const cols of [40, 80, 120]) {

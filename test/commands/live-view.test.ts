@@ -216,6 +216,31 @@ describe("RunOutput on a terminal", () => {
     expectOneFrame(t.screen());
   });
 
+  it("draws the frame over a prompt whose Enter came in one read with more keys (a second Enter, keys typed ahead)", async () => {
+    // Under load a terminal's keys pile up and come in one read. Readline used to handle the keys
+    // after the answer's Enter before the prompt was over: it echoed them and a second Enter wrote
+    // another CR LF, rows left out of the count, so the next frame began one row below the old one.
+    for (const keys of ["y\r\r", "y\r\r\r", `y\r${"x".repeat(50)}`, `y${" ".repeat(24)}\ryes\r`]) {
+      const t = terminal(40);
+      const asked = t.out.prompt(t.gate, new AbortController().signal);
+      t.stdin.write(keys);
+      expect(await asked, JSON.stringify(keys)).toBe("approve");
+      t.out.stop();
+      expectOneFrame(t.screen());
+    }
+  });
+
+  it("draws the frame over a prompt left with Ctrl+C, what was typed wrapped or not", async () => {
+    for (const typed of ["ye", "yes, once the lag is below 1s", `y${" ".repeat(24)}`]) {
+      const t = terminal(40);
+      const asked = t.out.prompt(t.gate, new AbortController().signal);
+      t.stdin.write(`${typed}\x03`);
+      await expect(asked).rejects.toThrow(/Ctrl\+C|closed without an answer/);
+      t.out.stop();
+      expectOneFrame(t.screen());
+    }
+  });
+
   it("wrapToWidth breaks at spaces and newlines; rowsOf counts the rows a line ended by CR LF takes", () => {
     expect(wrapToWidth("Gate promote: Promote the database in B?", 16)).toEqual([
       "Gate promote:",
