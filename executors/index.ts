@@ -2,6 +2,8 @@ import type { ExecutorDefinition } from "../src/executor.js";
 import { approval } from "./approval.js";
 import { arcGetRoutingControl } from "./arc-get-routing-control.js";
 import { arcSetRoutingControls } from "./arc-set-routing-controls.js";
+import { awsAssert } from "./aws-assert.js";
+import { awsCall } from "./aws-call.js";
 import { cloudwatchAlarm } from "./cloudwatch-alarm.js";
 import { cloudwatchMetric } from "./cloudwatch-metric.js";
 import { cloudwatchPutMetric } from "./cloudwatch-put-metric.js";
@@ -24,6 +26,8 @@ const all = [
   approval,
   arcGetRoutingControl,
   arcSetRoutingControls,
+  awsAssert,
+  awsCall,
   cloudwatchAlarm,
   cloudwatchMetric,
   cloudwatchPutMetric,

@@ -149,6 +149,16 @@ export interface ExecutorDefinition<S extends z.ZodType = z.ZodType> {
   readOnly?: boolean;
   /** Calls AWS: the account guard (`metadata.accounts`) runs before its first side effect. */
   aws?: boolean;
+  /**
+   * Checks beyond the params schema, at `runbook validate` time, before anything runs (an
+   * `aws.call` input against the SDK's operation schema). Values that are expressions are
+   * still unrendered strings. `report` takes a path inside the params.
+   */
+  validate?(
+    params: z.infer<S>,
+    report: (path: (string | number)[], message: string) => void,
+    where: { runbookDir?: string },
+  ): void;
 }
 
 export function defineExecutor<S extends z.ZodType>(

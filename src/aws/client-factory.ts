@@ -1,5 +1,7 @@
 import type { AwsClientFactory, AwsClients, SdkClient } from "../executor.js";
 import { clientClassOf, loadSdkModule } from "./sdk-modules.js";
+import { shapeInput } from "./sdk-operation.js";
+import { operationShapes } from "./sdk-shapes.js";
 
 /**
  * Builds AWS SDK v3 clients on first use and caches them per service, region and endpoint.
@@ -86,8 +88,11 @@ export function createClientFactory(
         sdk("cjs", service, region, o),
         loadSdkModule(service, options.projectDir),
       ]);
+      const shapes = operationShapes(mod, command);
+      if (!shapes) throw new Error(`${mod.packageName} has no operation ${command}`);
       const Command = mod.command(command);
-      return (await client.send(new Command(input))) as Record<string, unknown>;
+      const shaped = shapeInput(input, shapes, `${service} ${command}`);
+      return (await client.send(new Command(shaped))) as Record<string, unknown>;
     },
     destroy() {
       for (const c of cache.values())

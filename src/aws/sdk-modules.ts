@@ -1,5 +1,7 @@
+import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { closest } from "../language/issues.js";
 
 /**
  * The AWS SDK v3 client package of a service, `@aws-sdk/client-<service>`, loaded once.
@@ -28,11 +30,29 @@ export class SdkModuleMissingError extends Error {
   constructor(
     readonly service: string,
     readonly packageName: string,
+    installed: readonly string[] = [],
   ) {
+    const hint = closest(service, installed);
     super(
-      `no AWS SDK client for service "${service}": install it where your runbooks live: npm install ${packageName}`,
+      `no AWS SDK client for service "${service}"${hint ? ` (did you mean "${hint}"?)` : ""}: a service is named after its client package, @aws-sdk/client-<service>; to use ${packageName}, install it where your runbooks live: npm install ${packageName}`,
     );
   }
+}
+
+/** The `@aws-sdk/client-*` packages a runbook in `projectDir` can reach, by service name. */
+export function installedServices(projectDir?: string): string[] {
+  const found = new Set<string>();
+  for (const req of [...(projectDir ? [createRequire(join(projectDir, "package.json"))] : []), ownRequire]) {
+    for (const dir of req.resolve.paths("@aws-sdk/client-sts") ?? []) {
+      try {
+        for (const name of readdirSync(join(dir, "@aws-sdk")))
+          if (name.startsWith("client-")) found.add(name.slice(7));
+      } catch {
+        // No @aws-sdk folder there.
+      }
+    }
+  }
+  return [...found].sort();
 }
 
 const loaded = new Map<string, SdkModule>();
@@ -59,7 +79,7 @@ export function sdkModuleSync(service: string, projectDir?: string): SdkModule {
     resolvedFrom = path;
     break;
   }
-  if (!exports) throw new SdkModuleMissingError(service, packageName);
+  if (!exports) throw new SdkModuleMissingError(service, packageName, installedServices(projectDir));
   const mod = describeModule(service, packageName, resolvedFrom, exports);
   loaded.set(key, mod);
   return mod;

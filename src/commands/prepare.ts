@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { executors } from "../../executors/index.js";
 import { createClientFactory } from "../aws/client-factory.js";
 import { guardAccount } from "../engine/account-guard.js";
@@ -7,7 +8,7 @@ import { UsageError } from "../errors.js";
 import type { AwsClientFactory } from "../executor.js";
 import { collectRefs, findTemplates, parseTemplate } from "../language/expressions.js";
 import { executorSteps, type Runbook } from "../language/runbook.js";
-import { type EnvironmentChoice, findProject, projectWorkdir } from "../project/project-config.js";
+import { type EnvironmentChoice, projectWorkdir } from "../project/project-config.js";
 import { homeOf } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 import type { RunOutput } from "./live-view.js";
@@ -40,7 +41,8 @@ export async function prepare(
     );
   }
   const aws = createClientFactory({
-    projectDir: findProject(io.cwd).root,
+    // An SDK client package installed beside the runbook is found first, as validation found it.
+    projectDir: dirname(runbook.file),
     ...(environment ? { endpoints: environment.aws.endpoints } : {}),
     ...(environment?.aws.credentials ? { credentials: environment.aws.credentials } : {}),
   });

@@ -1,5 +1,5 @@
 import { readdirSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { executors } from "../../executors/index.js";
 import { ExitCode, formatDiagnostic, UsageError, ValidationError } from "../errors.js";
 import { readSourceText, UnreadableFileError } from "../language/source-text.js";
@@ -14,7 +14,7 @@ export async function validateCommand(files: string[], io: CommandIO): Promise<n
     const path = resolve(io.cwd, file);
     const shown = shownPath(path, io.cwd);
     try {
-      const rb = validateRunbook(readSourceText(path, shown), shown, executors);
+      const rb = validateRunbook(readSourceText(path, shown), shown, executors, { runbookDir: dirname(path) });
       const count = rb.steps.reduce((n, s) => n + (s.kind === "parallel" ? s.children.length : 1), 0);
       writeLine(
         io.stdout,

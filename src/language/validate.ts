@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { basename, dirname, extname } from "node:path";
+import { basename, dirname, extname, isAbsolute } from "node:path";
 import { z } from "zod";
 import { type Diagnostic, ValidationError } from "../errors.js";
 import type { ExecutorDefinition } from "../executor.js";
@@ -36,7 +36,16 @@ type Registry = ReadonlyMap<string, ExecutorDefinition>;
 const RUN_FIELDS = ["executionId", "runbook", "environment", "mode", "rtoMs", "rpoMs"];
 
 /** Parse and validate runbook text. Every problem is reported at once; nothing is half-accepted. */
-export function validateRunbook(text: string, file: string, registry: Registry): Runbook {
+/**
+ * `runbookDir`: where the runbook lives, for what its steps look up beside it (an SDK client
+ * package installed there); default: the file's folder when `file` is absolute.
+ */
+export function validateRunbook(
+  text: string,
+  file: string,
+  registry: Registry,
+  opts: { runbookDir?: string } = {},
+): Runbook {
   const map = new SourceMap(file, text);
   const js = map.value();
   const diagnostics: Diagnostic[] = [];
@@ -60,7 +69,8 @@ export function validateRunbook(text: string, file: string, registry: Registry):
   // params, references), so one run of `validate` lists everything there is to fix.
   const partial = !top.success;
   const doc = top.success ? top.data : salvage(raw, file);
-  const ctx = new Checker(map, registry, diagnostics, partial);
+  const runbookDir = opts.runbookDir ?? (isAbsolute(file) ? dirname(file) : undefined);
+  const ctx = new Checker(map, registry, diagnostics, partial, runbookDir);
   const usable = parsedSteps.filter(
     (s): s is z.infer<typeof ParallelStep> | ExecutorStepDoc => s !== undefined,
   );
@@ -109,6 +119,7 @@ class Checker {
     private readonly out: Diagnostic[],
     /** The document had structural errors: skip the checks that need all of it. */
     private readonly partial = false,
+    private readonly runbookDir: string | undefined = undefined,
   ) {}
 
   private report(path: Path, message: string, key = false): void {
@@ -315,7 +326,17 @@ class Checker {
       return;
     }
     const r = executor.params.safeParse(params, { reportInput: true });
-    if (r.success) return;
+    if (r.success) {
+      executor.validate?.(
+        r.data,
+        (p, message) => {
+          const base = stepLevel.includes(String(p[0])) ? path : [...path, "with"];
+          this.report([...base, ...p], `${type}: ${message}`);
+        },
+        this.runbookDir ? { runbookDir: this.runbookDir } : {},
+      );
+      return;
+    }
     const templated = findTemplates(params).map((t) => t.path.join("."));
     const issues = r.error.issues.filter((i) => !templated.some((t) => i.path.join(".").startsWith(t)));
     for (const issue of issues) {
