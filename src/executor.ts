@@ -156,7 +156,8 @@ export interface ExecutorDefinition<S extends z.ZodType = z.ZodType> {
    */
   validate?(
     params: z.infer<S>,
-    report: (path: (string | number)[], message: string) => void,
+    /** `key`: point at the member's name (an unknown member) rather than its value. */
+    report: (path: (string | number)[], message: string, opts?: { key?: boolean }) => void,
     where: { runbookDir?: string },
   ): void;
 }

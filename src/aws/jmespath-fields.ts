@@ -1,6 +1,6 @@
 import jmespath from "jmespath";
 import { closest } from "../language/issues.js";
-import { memberNames, type Shape } from "./sdk-shapes.js";
+import { kindOf, memberNames, type Shape } from "./sdk-shapes.js";
 
 /**
  * JMESPath over SDK responses: evaluated by the `jmespath` library (the one the AWS CLI's
@@ -43,7 +43,7 @@ export function checkExpression(expression: string, output: Shape): string[] {
     return [`not a JMESPath expression: ${(err as Error).message}`];
   }
   const problems: string[] = [];
-  typeOf(ast, { shape: output }, problems, true);
+  typeOf(ast, { shape: output }, problems);
   return problems;
 }
 
@@ -57,17 +57,17 @@ interface Node {
 /** What an expression yields, as far as the shapes tell: a shape, a list of something, or unknown. */
 type Typed = { shape: Shape } | { listOf: Typed | undefined } | undefined;
 
-function typeOf(node: Node | null | undefined, cur: Typed, problems: string[], top = false): Typed {
+function typeOf(node: Node | null | undefined, cur: Typed, problems: string[]): Typed {
   if (!node) return undefined;
   const [a, b, c] = node.children ?? [];
   switch (node.type) {
     case "Field":
-      return field(node.name ?? "", cur, problems, top);
+      return field(node.name ?? "", cur, problems);
     case "Subexpression":
     case "Pipe":
-      return typeOf(b, typeOf(a, cur, problems, top), problems);
+      return typeOf(b, typeOf(a, cur, problems), problems);
     case "IndexExpression":
-      return typeOf(b, typeOf(a, cur, problems, top), problems);
+      return typeOf(b, typeOf(a, cur, problems), problems);
     case "Index":
       return elementOf(cur);
     case "Slice":
@@ -77,40 +77,40 @@ function typeOf(node: Node | null | undefined, cur: Typed, problems: string[], t
       return cur;
     case "Projection":
     case "ValueProjection": {
-      const left = typeOf(a, cur, problems, top);
+      const left = typeOf(a, cur, problems);
       const element = node.type === "Projection" ? elementOf(left) : valuesOf(left);
       return { listOf: typeOf(b, element, problems) };
     }
     case "FilterProjection": {
-      const element = elementOf(typeOf(a, cur, problems, top));
+      const element = elementOf(typeOf(a, cur, problems));
       typeOf(c, element, problems);
       return { listOf: typeOf(b, element, problems) };
     }
     case "Flatten": {
-      const inner = typeOf(a, cur, problems, top);
+      const inner = typeOf(a, cur, problems);
       const element = elementOf(inner);
       return { listOf: elementOf(element) ?? element };
     }
     case "KeyValuePair":
-      return typeOf(node.value as Node, cur, problems, top);
+      return typeOf(node.value as Node, cur, problems);
     default:
       // Comparators, and/or/not, functions, multi-selects: check what they read, type unknown.
-      for (const child of node.children ?? []) typeOf(child, cur, problems, top);
+      for (const child of node.children ?? []) typeOf(child, cur, problems);
       return undefined;
   }
 }
 
-function field(name: string, cur: Typed, problems: string[], top: boolean): Typed {
+function field(name: string, cur: Typed, problems: string[]): Typed {
   if (!cur || !("shape" in cur)) return undefined;
   const s = cur.shape;
   if (s.isMapSchema()) return { shape: s.getValueSchema() };
   if (!s.isStructSchema() && !s.isUnionSchema()) {
-    if (!s.isDocumentSchema()) problems.push(`"${name}": ${s.getName() || "this value"} has no fields`);
+    if (!s.isDocumentSchema())
+      problems.push(`"${name}": ${s.getName() || "this value"} is ${kindOf(s)}, which has no fields`);
     return undefined;
   }
   const names = memberNames(s);
   if (names.includes(name)) return { shape: s.getMemberSchema(name) };
-  if (top && name === "$metadata") return undefined;
   const hint = closest(name, names);
   problems.push(
     `"${name}" is not a field of ${s.getName()}${hint ? ` (did you mean "${hint}"?)` : `; its fields: ${names.slice(0, 12).join(", ")}${names.length > 12 ? ", …" : ""}`}`,

@@ -15,7 +15,7 @@ import {
  * turned into the executor contract's classes with AWS's own words kept.
  */
 
-export type Report = (path: ShapePath, message: string) => void;
+export type Report = (path: ShapePath, message: string, opts?: { key?: boolean }) => void;
 
 /** Operations `runbook check` may call: reads. `aws.assert`, `inPlaceWhen` and `waitFor` must be one. */
 const READ_ONLY = /^(Describe|Get|List|Head|Query|Scan|BatchGet|Lookup|Search)[A-Z0-9]/;
@@ -58,7 +58,8 @@ export function resolveOperation(
 
 /** Checks a written input against the operation's input shape (templated values pass). */
 export function checkInput(input: unknown, shapes: OperationShapes, report: Report, at: ShapePath): void {
-  for (const p of checkValue(input ?? {}, shapes.input)) report([...at, ...p.path], p.message);
+  for (const p of checkValue(input ?? {}, shapes.input))
+    report([...at, ...p.path], p.message, p.key ? { key: true } : undefined);
 }
 
 /**
@@ -112,7 +113,7 @@ export function operationError(err: unknown, service: string, command: string, r
   const code = e?.name && e.name !== "Error" ? `${e.name}: ` : "";
   const request = e?.$metadata?.requestId ? ` (request ${e.$metadata.requestId})` : "";
   // A conflict AWS names (a resource in use, a concurrent change) says so, so the operator sees why.
-  const named = /ResourceInUse|ConcurrentModification|Conflict|OperationAborted|InvalidState/.test(
+  const named = /ResourceInUse|ConcurrentModification|Conflict|OperationAborted|^Invalid\w*State/.test(
     e?.name ?? "",
   )
     ? "conflict"

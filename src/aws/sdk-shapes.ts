@@ -15,6 +15,8 @@ export interface ShapeProblem {
   /** Inside the value checked (`["desiredCount"]`, `["loadBalancers", 0, "port"]`). */
   path: ShapePath;
   message: string;
+  /** The problem is the member's name (unknown), not its value. */
+  key?: boolean;
 }
 
 export interface OperationShapes {
@@ -85,6 +87,7 @@ function walk(value: unknown, shape: Shape, path: ShapePath, out: ShapeProblem[]
         const hint = closest(key, names);
         out.push({
           path: [...path, key],
+          key: true,
           message: `unknown member "${key}" of ${shape.getName()}${hint ? ` (did you mean "${hint}"?)` : ""}`,
         });
         continue;
@@ -130,12 +133,15 @@ function walk(value: unknown, shape: Shape, path: ShapePath, out: ShapeProblem[]
     return;
   }
   if (shape.isTimestampSchema()) {
-    const ok = typeof value === "number" || (typeof value === "string" && !Number.isNaN(Date.parse(value)));
+    const ok =
+      value instanceof Date ||
+      typeof value === "number" ||
+      (typeof value === "string" && !Number.isNaN(Date.parse(value)));
     if (!ok)
       out.push({ path, message: `expected a timestamp (ISO 8601 or epoch seconds), got ${describe(value)}` });
     return;
   }
-  if (typeof value !== "string") wrong();
+  if (typeof value !== "string" && !(shape.isBlobSchema() && value instanceof Uint8Array)) wrong();
 }
 
 function describe(v: unknown): string {

@@ -329,9 +329,9 @@ class Checker {
     if (r.success) {
       executor.validate?.(
         r.data,
-        (p, message) => {
+        (p, message, opts) => {
           const base = stepLevel.includes(String(p[0])) ? path : [...path, "with"];
-          this.report([...base, ...p], `${type}: ${message}`);
+          this.report([...base, ...p], `${type}: ${message}`, opts?.key);
         },
         this.runbookDir ? { runbookDir: this.runbookDir } : {},
       );
