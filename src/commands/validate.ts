@@ -14,7 +14,9 @@ export async function validateCommand(files: string[], io: CommandIO): Promise<n
     const path = resolve(io.cwd, file);
     const shown = shownPath(path, io.cwd);
     try {
-      const rb = validateRunbook(readSourceText(path, shown), shown, executors, { runbookDir: dirname(path) });
+      const rb = validateRunbook(readSourceText(path, shown), shown, executors, {
+        runbookDir: dirname(path),
+      });
       const count = rb.steps.reduce((n, s) => n + (s.kind === "parallel" ? s.children.length : 1), 0);
       writeLine(
         io.stdout,
