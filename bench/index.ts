@@ -7,6 +7,7 @@ import { runFailoverDemo } from "../src/sandbox/demo/failover-demo.js";
 import { benchEmulator } from "../src/sandbox/emulator/bench.js";
 import { benchSandboxUp } from "../src/sandbox/supervisor/bench.js";
 import { benchArcFlip, benchPromotionNotice } from "./aws.js";
+import { benchAwsCallOverhead, benchFirstClientCall } from "./aws-call.js";
 import { benchCliStart, benchEngine } from "./engine.js";
 import { raceForStaleLock } from "./lock-race.js";
 import { benchTimeline } from "./timeline.js";
@@ -69,6 +70,20 @@ if (want("emulator")) {
     `${f(arc.worstMs)} ms (median ${f(arc.medianMs)} ms)`,
     "≤ 3000 ms",
     arc.worstMs <= 3000,
+  );
+  const call = await benchAwsCallOverhead();
+  add(
+    "aws.assert over the bare SDK call, DescribeAlarms (medians of 300, interleaved)",
+    `+${f(call.overheadMs, 2)} ms (${f(call.stepMs, 2)} vs ${f(call.bareMs, 2)} ms)`,
+    "≤ 2 ms",
+    call.overheadMs <= 2,
+  );
+  const first = await benchFirstClientCall();
+  add(
+    "first call of a client not yet loaded (KMS, fresh process, less a second call; median of 5)",
+    `${f(first.loadMs)} ms (${f(first.firstMs)} first, ${f(first.secondMs)} second)`,
+    "≤ 150 ms",
+    first.loadMs <= 150,
   );
   const notice = await benchPromotionNotice();
   add(
