@@ -121,6 +121,14 @@ export class ApprovalNeededError extends RunbookError {
   }
 }
 
+/**
+ * This installation cannot work (a native module built for another Node.js): not the
+ * runbook's fault and not a bug in runbook's logic; the message says how to repair it.
+ */
+export class InstallationError extends RunbookError {
+  readonly exitCode = ExitCode.internal;
+}
+
 export class JournalTamperedError extends RunbookError {
   readonly exitCode = ExitCode.tampered;
 }

@@ -13,7 +13,7 @@ import {
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import { LockHeldError, type LockHolder, type RunbookError } from "../errors.js";
+import { InstallationError, LockHeldError, type LockHolder, type RunbookError } from "../errors.js";
 import { lockPath } from "../journal/paths.js";
 
 /**
@@ -192,8 +192,9 @@ function loadFsExt(): FsExt {
     // A native addon (flock(2) itself); loaded on first use so `--version` never pays for it.
     return createRequire(import.meta.url)("fs-ext") as FsExt;
   } catch (err) {
-    throw new Error(
-      `the execution lock needs the native module fs-ext, which did not load (${(err as Error).message}); rebuild it with: npm rebuild fs-ext`,
+    throw new InstallationError(
+      `the execution lock needs the native module fs-ext, which did not load: ${(err as Error).message.split("\n")[0]}`,
+      `It is built for one Node.js version at install time; after changing Node.js run: npm rebuild fs-ext (node ${process.version})`,
     );
   }
 }
