@@ -2,13 +2,18 @@ import type { ExecutorDefinition } from "../src/executor.js";
 import { approval } from "./approval.js";
 import { arcGetRoutingControl } from "./arc-get-routing-control.js";
 import { arcSetRoutingControls } from "./arc-set-routing-controls.js";
+import { autoscalingSetCapacity } from "./autoscaling-set-capacity.js";
 import { awsAssert } from "./aws-assert.js";
 import { awsCall } from "./aws-call.js";
 import { cloudwatchAlarm } from "./cloudwatch-alarm.js";
 import { cloudwatchMetric } from "./cloudwatch-metric.js";
 import { cloudwatchPutMetric } from "./cloudwatch-put-metric.js";
+import { dynamodbGlobalTableReady } from "./dynamodb-global-table-ready.js";
+import { ecsScaleService } from "./ecs-scale-service.js";
+import { eventsSetRules } from "./events-set-rules.js";
 import { exec } from "./exec.js";
 import { httpCheck } from "./http-check.js";
+import { kmsKeyReady } from "./kms-key-ready.js";
 import { note } from "./note.js";
 import { postgresFence } from "./postgres-fence.js";
 import { postgresPromote } from "./postgres-promote.js";
@@ -17,6 +22,7 @@ import { postgresRpo } from "./postgres-rpo.js";
 import { rdsFailoverGlobalCluster } from "./rds-failover-global-cluster.js";
 import { rdsPromoteReadReplica } from "./rds-promote-read-replica.js";
 import { rdsSwitchoverGlobalCluster } from "./rds-switchover-global-cluster.js";
+import { route53SetWeights } from "./route53-set-weights.js";
 import { secretsExists } from "./secrets-exists.js";
 import { sfnStartExecution } from "./sfn-start-execution.js";
 import { wait } from "./wait.js";
@@ -28,11 +34,16 @@ const all = [
   arcSetRoutingControls,
   awsAssert,
   awsCall,
+  autoscalingSetCapacity,
   cloudwatchAlarm,
   cloudwatchMetric,
   cloudwatchPutMetric,
+  dynamodbGlobalTableReady,
+  ecsScaleService,
+  eventsSetRules,
   exec,
   httpCheck,
+  kmsKeyReady,
   note,
   postgresFence,
   postgresPromote,
@@ -41,6 +52,7 @@ const all = [
   rdsFailoverGlobalCluster,
   rdsPromoteReadReplica,
   rdsSwitchoverGlobalCluster,
+  route53SetWeights,
   secretsExists,
   sfnStartExecution,
   wait,

@@ -1,24 +1,49 @@
 import { z } from "zod";
+import { replicationStatuses } from "../src/aws/secret-replication.js";
 import { defineExecutor, ExecutorError } from "../src/executor.js";
 
 /**
  * The secrets a region needs exist there, before traffic moves: "secondary region missing
  * a secret" is a classic failed failover. Only metadata is read (DescribeSecret); with
  * `readable: true` the value is fetched to prove access, and never returned or logged.
+ * With `replication`, each must also be a replica InSync with its primary (as the primary
+ * region reports it): a replica whose replication failed may hold an old password.
  */
 export const secretsExists = defineExecutor({
   type: "secrets.exists",
-  summary: "Check that Secrets Manager secrets exist (and are readable) in a region",
-  params: z.strictObject({
-    region: z.string().min(1),
-    secretIds: z.array(z.string().min(1)).min(1),
-    readable: z.boolean().optional().describe("Also GetSecretValue, to prove this identity can read them"),
-  }),
+  summary: "Check that Secrets Manager secrets exist (and are readable, and replicated in sync) in a region",
+  params: z
+    .strictObject({
+      region: z.string().min(1),
+      secretIds: z.array(z.string().min(1)).min(1),
+      readable: z.boolean().optional().describe("Also GetSecretValue, to prove this identity can read them"),
+      replication: z
+        .strictObject({
+          from: z
+            .string()
+            .min(1)
+            .describe(
+              "The primary secrets' region; their ReplicationStatus for `region` must be InSync there",
+            ),
+        })
+        .optional()
+        .describe(
+          "Require each secret to be a replica in sync with its primary (read in the primary region)",
+        ),
+    })
+    .refine((p) => p.replication?.from !== p.region, {
+      message: "replication.from is the primary's region: another region than region",
+      path: ["replication", "from"],
+    }),
   aws: true,
   idempotent: true,
   readOnly: true,
   describe: (p) =>
-    `Secrets Manager ${p.readable ? "GetSecretValue" : "DescribeSecret"} ${p.secretIds.join(", ")} in ${p.region}`,
+    `Secrets Manager ${p.readable ? "GetSecretValue" : "DescribeSecret"} ${p.secretIds.join(", ")} in ${p.region}${
+      p.replication
+        ? `; ReplicationStatus for ${p.region} InSync (DescribeSecret in ${p.replication.from})`
+        : ""
+    }`,
   async run(p, ctx) {
     const { DescribeSecretCommand, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
     const sm = await ctx.aws.client("secrets-manager", p.region);
@@ -38,6 +63,10 @@ export const secretsExists = defineExecutor({
         `missing in ${p.region}: ${missing.join(", ")}. Replicate them there (Secrets Manager replica regions) before failing over.`,
         "fatal",
       );
+    }
+    if (p.replication) {
+      const replication = await replicationStatuses(p.secretIds, p.region, p.replication.from, ctx);
+      return { checked: p.secretIds.length, replication };
     }
     return { checked: p.secretIds.length };
   },

@@ -57,6 +57,18 @@ export const SandboxEndpoints = z.object({
   alarms: z.record(z.string(), z.object({ region: z.string() })),
   /** Secrets Manager secret names present in both regions at start. */
   secrets: z.array(z.string()),
+  /** case-api's ECS cluster and service, the same names in every region (absent from sandboxes started before them). */
+  ecs: z.object({ cluster: z.string(), service: z.string() }).optional(),
+  /** EC2 Auto Scaling group name per region (`case-workers-<region>`). */
+  autoScalingGroups: z.record(z.string(), z.string()).optional(),
+  /** The Route 53 private zone and its weighted record (one set per region, set identifier = region) the edge follows. */
+  route53: z.object({ hostedZoneId: z.string(), zoneName: z.string(), recordName: z.string() }).optional(),
+  /** The DynamoDB global table with a replica in each region (`case-sessions`). */
+  dynamodbTable: z.string().optional(),
+  /** The KMS multi-Region key's alias, primary in region A and replica in region B (`alias/case-data`). */
+  kmsAlias: z.string().optional(),
+  /** EventBridge rules present in both regions, enabled in the primary only (`case-nightly-report`). */
+  eventRules: z.array(z.string()).optional(),
   /** The supervisor's control API (status, faults, reset, shutdown). */
   control: url,
   /** The supervisor's process id. */

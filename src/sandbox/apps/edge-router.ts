@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { closeServer, listenOnLoopback, sendJson } from "./http-json.js";
+import { type WeightedRecords, WeightedSpread } from "./weighted-spread.js";
 
 /**
  * The sandbox's "DNS + load balancer": a reverse proxy that sends each client request to
@@ -17,13 +18,22 @@ import { closeServer, listenOnLoopback, sendJson } from "./http-json.js";
  * part of the client-observed RTO, so it is modelled, not skipped. If the lookup itself
  * fails, the last answer is kept (resolvers serve what they have), and with no answer
  * at all, or no region On, clients get 503.
+ *
+ * With Route 53 weighted records (`weightedRecords`: set identifier = region), requests
+ * are spread among the On regions by their weights (weighted-spread.ts). The weighted
+ * answer is cached for its own TTL, as a resolver caches it: after a weight change, clients
+ * may keep the old split for up to that TTL.
  */
 
 export interface EdgeRouterOptions {
   /** Base URL of each region's case-api, e.g. `{ "us-east-1": "http://127.0.0.1:4100" }`. */
   regions: Record<string, string>;
   /** Which region is On now (undefined: none). Asked at most once per TTL. */
-  activeRegion: () => Promise<string | undefined>;
+  activeRegion?: () => Promise<string | undefined>;
+  /** Instead of `activeRegion`: every region whose routing control is On, in preference order. */
+  activeRegions?: () => Promise<string[]>;
+  /** The weighted answer for the edge's name (undefined: no weighted records). Asked at most once per its TTL. */
+  weightedRecords?: () => Promise<WeightedRecords | undefined>;
   /** How long a routing decision is cached (ms); 0 asks on every request. Default 1000. */
   ttlMs?: number;
   /** Upstream request timeout (ms). Default 5000. */
@@ -38,10 +48,12 @@ export interface EdgeRouterStats {
   noActiveRegion: number;
   upstreamFailures: number;
   lookups: number;
+  /** Reads of the weighted answer (at most one per its TTL). */
+  dnsLookups: number;
 }
 
 interface Decision {
-  region: string | undefined;
+  regions: string[];
   expiresAt: number;
 }
 
@@ -52,13 +64,17 @@ export class EdgeRouter {
   private readonly server: Server;
   private port: number;
   private decision: Decision | undefined;
-  private lookup: Promise<string | undefined> | undefined;
+  private lookup: Promise<string[]> | undefined;
+  private records: { value: WeightedRecords | undefined; expiresAt: number } | undefined;
+  private recordsLookup: Promise<WeightedRecords | undefined> | undefined;
+  private readonly spread = new WeightedSpread();
   private readonly counters: EdgeRouterStats = {
     requests: 0,
     byRegion: {},
     noActiveRegion: 0,
     upstreamFailures: 0,
     lookups: 0,
+    dnsLookups: 0,
   };
 
   constructor(options: EdgeRouterOptions) {
@@ -88,24 +104,54 @@ export class EdgeRouter {
 
   /** The region requests go to now, honouring the TTL (concurrent misses share one lookup). */
   async route(): Promise<string | undefined> {
+    const [on, records] = await Promise.all([this.onRegions(), this.weightedAnswer()]);
+    return this.spread.pick(on, records);
+  }
+
+  private onRegions(): Promise<string[]> {
     const cached = this.decision;
-    if (cached && this.now() < cached.expiresAt) return cached.region;
+    if (cached && this.now() < cached.expiresAt) return Promise.resolve(cached.regions);
     if (!this.lookup) {
       this.counters.lookups++;
-      this.lookup = this.options
-        .activeRegion()
+      const { activeRegions, activeRegion } = this.options;
+      const ask = activeRegions
+        ? activeRegions()
+        : (activeRegion?.() ?? Promise.resolve(undefined)).then((r) => (r === undefined ? [] : [r]));
+      this.lookup = ask
         .then(
-          (region) => {
-            this.decision = { region, expiresAt: this.now() + this.ttlMs };
-            return region;
+          (regions) => {
+            this.decision = { regions, expiresAt: this.now() + this.ttlMs };
+            return regions;
           },
-          () => cached?.region,
+          () => cached?.regions ?? [],
         )
         .finally(() => {
           this.lookup = undefined;
         });
     }
     return this.lookup;
+  }
+
+  /** The weighted records, re-read at most once per their TTL (a failed read keeps the last answer). */
+  private weightedAnswer(): Promise<WeightedRecords | undefined> {
+    const ask = this.options.weightedRecords;
+    const cached = this.records;
+    if (!ask || (cached && this.now() < cached.expiresAt)) return Promise.resolve(cached?.value);
+    if (!this.recordsLookup) {
+      this.counters.dnsLookups++;
+      this.recordsLookup = ask()
+        .then(
+          (value) => {
+            this.records = { value, expiresAt: this.now() + (value?.ttlSeconds ?? 0) * 1000 };
+            return value;
+          },
+          () => cached?.value,
+        )
+        .finally(() => {
+          this.recordsLookup = undefined;
+        });
+    }
+    return this.recordsLookup;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -21,6 +21,8 @@ const SENSITIVE_KEY = /secret(string|binary)|password|token|credential/i;
 
 export function redactParams(value: unknown, key?: string): unknown {
   if (key !== undefined && SENSITIVE_KEY.test(key) && typeof value === "string") return "***";
+  // A REST payload (an S3 object body) is logged by its size, not byte by byte.
+  if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
   if (Array.isArray(value)) return value.map((v) => redactParams(v));
   if (value && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactParams(v, k)]));

@@ -7,13 +7,15 @@ import { ParamReader, type Params } from "./params.js";
 import { jsonErrorBody, toJsonValue } from "./protocols/json.js";
 import { compactLists, decodeQueryForm } from "./protocols/query-form.js";
 import { queryErrorXml, queryResponseXml } from "./protocols/xml.js";
+import { RestRouter } from "./rest-router.js";
 import type { RequestContext, ServiceDefinition, ServiceName } from "./service.js";
 import { credentialScope } from "./sigv4-scope.js";
 import { Throttles } from "./throttle.js";
 
 /**
  * Routes one HTTP request to a service operation and writes the reply in that service's
- * wire protocol: AWS JSON 1.0/1.1 (`X-Amz-Target`) or AWS Query (form body, XML reply).
+ * wire protocol: AWS JSON 1.0/1.1 (`X-Amz-Target`), AWS Query (form body, XML reply), or
+ * REST (rest-xml, rest-json: neither, routed by signing name, method and URI; rest-router.ts).
  * Whatever a client sends, it gets an AWS-shaped answer (or, for a down region, a dropped
  * connection): a handler's bug becomes a 500 InternalFailure, never a crashed emulator.
  */
@@ -23,7 +25,7 @@ const GENERIC_XMLNS = "http://sandbox.local/doc/";
 interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Uint8Array;
 }
 
 export interface DispatcherOptions {
@@ -39,11 +41,13 @@ export class Dispatcher {
   private readonly byTarget = new Map<string, ServiceDefinition>();
   private readonly byName = new Map<ServiceName, ServiceDefinition>();
   private readonly byQueryVersion = new Map<string, ServiceDefinition>();
+  private readonly rest: RestRouter;
 
   constructor(
     services: ServiceDefinition[],
     private readonly options: DispatcherOptions,
   ) {
+    this.rest = new RestRouter(services);
     for (const s of services) {
       this.byName.set(s.name, s);
       if (s.json) this.byTarget.set(s.json.target, s);
@@ -73,25 +77,43 @@ export class Dispatcher {
     }
     const body = decodeBody(raw, req.headers["content-encoding"]);
     const target = header(req, "x-amz-target");
+    const restService = target ? undefined : this.rest.serviceFor(scope?.service);
+    const method = req.method ?? "GET";
     if (this.options.isRegionDown(region)) {
       // A region outage looks like a network failure to the SDK, not like an API error.
       // It is still logged, so a drill can show what was attempted against the dead region.
-      this.recordDropped(target, body, region, scope?.service, endpoint);
+      if (restService) {
+        const operation = this.rest.operationOf(restService, method, req.url ?? "/");
+        this.record(restService.name, operation, region, {}, "RegionDown", endpoint, performance.now());
+      } else this.recordDropped(target, body, region, scope?.service, endpoint);
       req.socket.destroy();
       return;
     }
     const requestId = randomUUID();
-    const reply = target
-      ? await this.json(
-          target,
-          body,
-          region,
-          scope?.accessKeyId,
+    const base = { region, accessKeyId: scope?.accessKeyId, requestId, endpoint };
+    const reply = restService
+      ? await this.rest.reply(
+          restService,
+          { method, url: req.url ?? "/", headers: req.headers, body: raw },
           requestId,
-          endpoint,
-          header(req, "x-amzn-query-mode"),
+          {
+            invoke: (operation, params, protocol) =>
+              this.invoke(restService, operation, params, base, protocol),
+            refused: (operation, code) =>
+              this.record(restService.name, operation, region, {}, code, endpoint, performance.now()),
+          },
         )
-      : await this.query(body, region, scope, requestId, endpoint);
+      : target
+        ? await this.json(
+            target,
+            body,
+            region,
+            scope?.accessKeyId,
+            requestId,
+            endpoint,
+            header(req, "x-amzn-query-mode"),
+          )
+        : await this.query(body, region, scope, requestId, endpoint);
     res.writeHead(reply.status, {
       ...reply.headers,
       "x-amzn-requestid": requestId,
@@ -195,7 +217,7 @@ export class Dispatcher {
     operation: string,
     params: Params,
     base: { region: string; accessKeyId: string | undefined; requestId: string; endpoint: string },
-    protocol: "json" | "query",
+    protocol: RequestContext["protocol"],
   ): Promise<unknown> {
     const started = performance.now();
     const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
@@ -204,9 +226,8 @@ export class Dispatcher {
       const code = protocol === "query" ? "InvalidAction" : service.errors.unknownOperation;
       outcome = new ApiError(code, `The action ${operation} is not valid for this endpoint`, 400);
     } else if (!this.throttles.take(service.name, operation)) {
-      outcome = new ApiError(service.errors.throttling, "Rate exceeded", protocol === "json" ? 429 : 400, {
-        queryCode: "Throttling",
-      });
+      const status = service.errors.throttlingStatus ?? (protocol === "json" ? 429 : 400);
+      outcome = new ApiError(service.errors.throttling, "Rate exceeded", status, { queryCode: "Throttling" });
     } else {
       const ctx: RequestContext = { ...base, service: service.name, operation, protocol };
       try {

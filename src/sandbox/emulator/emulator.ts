@@ -1,6 +1,8 @@
 import { adminHandler } from "./admin.js";
 import { type GlobalClusterBackend, InMemoryGlobalClusterBackend } from "./backend.js";
 import type { CallRecord } from "./call-log.js";
+import { ComputeCapacity } from "./compute-capacity.js";
+import { DataPlane } from "./data-plane.js";
 import { Dispatcher } from "./dispatcher.js";
 import {
   DEFAULT_ARC_HOSTS,
@@ -24,11 +26,12 @@ import {
 import { type MetricDatum, MetricStore } from "./services/cloudwatch-metrics.js";
 import { RdsService } from "./services/rds.js";
 import { createRdsModel } from "./services/rds-model.js";
+import { Route53Dns } from "./services/route53.js";
 import { createSecretsState, putSecret, removeSecret, secretsService } from "./services/secrets.js";
 import { sfnService } from "./services/sfn.js";
 import { stsService } from "./services/sts.js";
 import { snapshotOf } from "./snapshot.js";
-import { DEFAULT_ACCOUNT_ID, defaultTopology } from "./topology.js";
+import { DEFAULT_ACCOUNT_ID, defaultTopology, type SecretConfig } from "./topology.js";
 
 /** How long close() waits for an in-flight failover before giving up on it. */
 const CLOSE_GRACE_MS = 5_000;
@@ -39,6 +42,12 @@ export class Emulator {
   readonly regions: [string, string];
   readonly backend: GlobalClusterBackend;
   readonly state: EmulatorState;
+  /** ECS services and Auto Scaling groups per region, and the capacity-shortage fault. */
+  readonly compute: ComputeCapacity;
+  /** DynamoDB global tables, KMS multi-Region keys, secret replication, EventBridge rules. */
+  readonly dataPlane: DataPlane;
+  /** Route 53 hosted zones and weighted records; the DNS answers the sandbox's edge follows. */
+  readonly route53: Route53Dns;
   private readonly dispatcher: Dispatcher;
   private readonly main: Listener;
   private readonly arcListeners: Listener[];
@@ -69,6 +78,11 @@ export class Emulator {
       sfn: { machines: new Map(), executions: new Map(), handlers: new Map() },
       downRegions: new Set(),
     };
+    this.route53 = new Route53Dns(topology.route53);
+    this.compute = new ComputeCapacity(topology, this.accountId);
+    this.dataPlane = new DataPlane(topology, this.accountId, this.state.secrets, store, (r) =>
+      this.state.downRegions.has(r),
+    );
     this.rds = new RdsService({
       model: this.state.globalCluster,
       backend: this.backend,
@@ -87,6 +101,9 @@ export class Emulator {
         }),
         secretsService(this.state.secrets),
         stsService(this.accountId),
+        ...this.compute.services(),
+        ...this.dataPlane.services(),
+        this.route53.service(),
       ],
       {
         defaultRegion: this.regions[0],
@@ -99,6 +116,8 @@ export class Emulator {
       (host, i) => new Listener(`arc-${i}`, host, this.dispatcher.handler(`arc-${i}`)),
     );
     if (options.builtinLagMetrics ?? true) this.sources.push(() => this.lagMetrics());
+    this.sources.push(() => this.compute.metrics());
+    this.sources.push(() => this.dataPlane.metrics());
   }
 
   async start(): Promise<void> {
@@ -183,8 +202,14 @@ export class Emulator {
     return removeSecret(this.state.secrets, region, name);
   }
 
-  putSecret(region: string, name: string, value: string): void {
-    putSecret(this.state.secrets, { region, name, value }, this.accountId);
+  /** `replication`: put it back as a replica of its primary (as the topology has it). */
+  putSecret(
+    region: string,
+    name: string,
+    value: string,
+    replication?: Pick<SecretConfig, "primaryRegion" | "kmsKeyId">,
+  ): void {
+    putSecret(this.state.secrets, { ...replication, region, name, value }, this.accountId);
   }
 
   /** Pins an alarm's state until called again with `undefined`. */
@@ -208,6 +233,12 @@ export class Emulator {
         return;
       case "alarmState":
         return this.forceAlarmState(f.region, f.alarmName, f.state);
+      case "capacityShortage":
+        return this.compute.capacityShortage(f.region, f.on);
+      case "globalTableReplica":
+      case "kmsKeyState":
+      case "secretReplication":
+        return this.dataPlane.applyFault(f);
     }
   }
 

@@ -18,6 +18,8 @@ export type {
 } from "./backend.js";
 export { InMemoryGlobalClusterBackend } from "./backend.js";
 export type { CallRecord } from "./call-log.js";
+export type { AutoScalingGroupSummary, EcsServiceSummary } from "./compute-capacity.js";
+export type { DataPlane, DataPlaneStatus } from "./data-plane.js";
 export { Emulator } from "./emulator.js";
 export {
   DEFAULT_ARC_HOSTS,
@@ -29,6 +31,8 @@ export {
 export type { FaultRequest } from "./faults.js";
 export type { ListenerMode } from "./listener.js";
 export type { MetricDatum } from "./services/cloudwatch-metrics.js";
+export type { Route53Dns } from "./services/route53.js";
+export type { WeightedAnswer } from "./services/route53-model.js";
 export * from "./topology.js";
 
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

@@ -30,6 +30,8 @@ export function snapshotOf(
       events: history.length,
     })),
     taskHandlers: [...s.sfn.handlers.keys()],
+    compute: { ...e.compute.summary(), capacityShortage: e.compute.regionsShort },
+    dataPlane: e.dataPlane.status(),
     lastMetricSourceError: lastSourceError,
   };
 }

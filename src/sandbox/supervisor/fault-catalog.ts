@@ -18,8 +18,10 @@ export type SandboxFault =
   | { name: "replication-pause" }
   | { name: "arc-endpoints"; count: number; mode: ArcEndpointMode; delayMs: number }
   | { name: "missing-secret"; secret: string; region: string }
+  | { name: "secret-out-of-sync"; secret: string; region: string }
   | { name: "alarm"; alarm: string; state: "ALARM" | "OK" }
-  | { name: "throttle"; service: string; rps: number };
+  | { name: "throttle"; service: string; rps: number }
+  | { name: "capacity-shortage"; region: string };
 
 export type FaultName = SandboxFault["name"];
 
@@ -71,6 +73,12 @@ export const FAULTS: readonly FaultSpec[] = [
     description: "the secret is deleted in the region (default: region B, the recovery region)",
   },
   {
+    name: "secret-out-of-sync",
+    usage: "secret-out-of-sync <name> [region]",
+    description:
+      "the secret's replica in the region (default: region B) stops replicating: the primary reports its ReplicationStatus Failed",
+  },
+  {
     name: "alarm",
     usage: "alarm <name> ALARM|OK",
     description: "the CloudWatch alarm is pinned in that state until cleared",
@@ -79,7 +87,13 @@ export const FAULTS: readonly FaultSpec[] = [
     name: "throttle",
     usage: "throttle <service> <rps>",
     description:
-      "the service (rds, monitoring, route53-recovery-cluster, states, secretsmanager, sts) answers ThrottlingException above rps requests/s",
+      "the service (rds, monitoring, route53-recovery-cluster, states, secretsmanager, sts, dynamodb, kms, events, …: its signing name) answers ThrottlingException above rps requests/s",
+  },
+  {
+    name: "capacity-shortage",
+    usage: "capacity-shortage <region>",
+    description:
+      "no compute left in the region: new ECS tasks stay PENDING (unable to place a task), new Auto Scaling instances fail (InsufficientInstanceCapacity)",
   },
 ];
 
@@ -101,6 +115,7 @@ export function parseFault(name: string, args: readonly string[], ctx: FaultCont
   const [first, second, third] = args;
   switch (name) {
     case "region-down":
+    case "capacity-shortage":
       if (args.length !== 1 || first === undefined) return usage;
       if (!ctx.regions.includes(first)) return `unknown region ${first} (one of ${ctx.regions.join(", ")})`;
       return { name, region: first };
@@ -116,7 +131,8 @@ export function parseFault(name: string, args: readonly string[], ctx: FaultCont
       if (!Number.isFinite(delayMs) || delayMs < 0) return `delay-ms must be a number (got ${third})`;
       return { name, count, mode: second as ArcEndpointMode, delayMs };
     }
-    case "missing-secret": {
+    case "missing-secret":
+    case "secret-out-of-sync": {
       if (args.length < 1 || args.length > 2 || first === undefined) return usage;
       if (!ctx.secrets.includes(first)) return `unknown secret ${first} (one of ${ctx.secrets.join(", ")})`;
       const region = second ?? ctx.regions[1];
@@ -144,7 +160,14 @@ export function parseFault(name: string, args: readonly string[], ctx: FaultCont
  */
 export function parseClear(name: string, args: readonly string[]): FaultClear | string {
   if (!isFaultName(name)) return `unknown fault ${name} (one of ${FAULTS.map((f) => f.name).join(", ")})`;
-  const selectable = ["region-down", "missing-secret", "alarm", "throttle"].includes(name);
+  const selectable = [
+    "region-down",
+    "missing-secret",
+    "secret-out-of-sync",
+    "alarm",
+    "throttle",
+    "capacity-shortage",
+  ].includes(name);
   return { name, selector: selectable ? args[0] : undefined };
 }
 
@@ -152,8 +175,10 @@ export function parseClear(name: string, args: readonly string[]): FaultClear | 
 export function faultSelector(fault: SandboxFault): string | undefined {
   switch (fault.name) {
     case "region-down":
+    case "capacity-shortage":
       return fault.region;
     case "missing-secret":
+    case "secret-out-of-sync":
       return fault.secret;
     case "alarm":
       return fault.alarm;
@@ -176,9 +201,13 @@ export function describeFault(fault: SandboxFault): string {
       return `arc-endpoints ${fault.count} ${fault.mode}${fault.mode === "slow" ? ` ${fault.delayMs}ms` : ""}`;
     case "missing-secret":
       return `missing-secret ${fault.secret} in ${fault.region}`;
+    case "secret-out-of-sync":
+      return `secret-out-of-sync ${fault.secret} in ${fault.region} (replication Failed)`;
     case "alarm":
       return `alarm ${fault.alarm} ${fault.state}`;
     case "throttle":
       return `throttle ${fault.service} ${fault.rps}/s`;
+    case "capacity-shortage":
+      return `capacity-shortage ${fault.region}`;
   }
 }

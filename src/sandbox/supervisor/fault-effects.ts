@@ -53,6 +53,15 @@ export async function applyFault(fault: SandboxFault, on: FaultTargets): Promise
       if (!emulator.removeSecret(fault.region, fault.secret))
         throw new FaultUsageError(`the secret ${fault.secret} is already missing in ${fault.region}`);
       return undefined;
+    case "secret-out-of-sync":
+      try {
+        emulator.dataPlane.setSecretReplication(fault.secret, fault.region, "Failed");
+      } catch {
+        throw new FaultUsageError(
+          `${fault.secret} has no replica in ${fault.region} (it is the primary there, or missing): give the replica's region`,
+        );
+      }
+      return undefined;
     case "alarm": {
       const region = alarmRegion(on.topology, fault.alarm);
       emulator.forceAlarmState(region, fault.alarm, fault.state);
@@ -64,6 +73,9 @@ export async function applyFault(fault: SandboxFault, on: FaultTargets): Promise
       } catch (error) {
         throw new FaultUsageError((error as Error).message);
       }
+      return undefined;
+    case "capacity-shortage":
+      emulator.compute.capacityShortage(fault.region, true);
       return undefined;
   }
 }
@@ -93,14 +105,23 @@ export async function liftFault(active: ActiveFault, on: FaultTargets): Promise<
       return;
     case "missing-secret": {
       const secret = on.topology.secrets?.find((s) => s.name === fault.secret && s.region === fault.region);
-      if (secret) emulator.putSecret(secret.region, secret.name, secret.value);
+      // Back as it was: a replica of its primary, InSync.
+      if (secret) emulator.putSecret(secret.region, secret.name, secret.value, secret);
       return;
     }
+    case "secret-out-of-sync":
+      // A replica the missing-secret fault deleted meanwhile has no status left to restore.
+      if (emulator.dataPlane.secretReplicationStatus(fault.secret, fault.region))
+        emulator.dataPlane.setSecretReplication(fault.secret, fault.region, "InSync");
+      return;
     case "alarm":
       emulator.forceAlarmState(alarmRegion(on.topology, fault.alarm), fault.alarm, undefined);
       return;
     case "throttle":
       emulator.throttle(fault.service, undefined);
+      return;
+    case "capacity-shortage":
+      emulator.compute.capacityShortage(fault.region, false);
       return;
   }
 }

@@ -1,5 +1,8 @@
 import type { SandboxEndpoints } from "../endpoints.js";
 import type { TrafficAnalysis } from "../traffic/traffic-analysis.js";
+import { computeEndpointRows, computeStatusRows } from "./compute-status.js";
+import { dataPlaneEndpointRows, dataPlaneStatusRows } from "./data-plane-status.js";
+import { dnsEndpointRows, dnsStatusRows } from "./dns-status.js";
 import type { SandboxStatus } from "./status.js";
 
 /** Human-readable views of the sandbox for `runbook sandbox up | status | traffic`. */
@@ -22,7 +25,7 @@ export function renderEndpoints(e: SandboxEndpoints): string[] {
   };
   return table([
     ["regions", `${a} (primary at start), ${b} (recovery)`],
-    ["emulator", `${e.emulator}  (endpoint override for rds, monitoring, states, secretsmanager, sts)`],
+    ["emulator", `${e.emulator}  (endpoint override of every emulated AWS service)`],
     ["credentials", `${e.credentials.accessKeyId} / ${e.credentials.secretAccessKey}  (sandbox-only)`],
     ["account", e.accountId],
     ["ARC endpoints", e.arcClusterEndpoints.map((c) => `${c.endpoint} (${c.region})`).join(", ")],
@@ -39,6 +42,9 @@ export function renderEndpoints(e: SandboxEndpoints): string[] {
         .join(", "),
     ],
     ["secrets", e.secrets.join(", ")],
+    ...computeEndpointRows(e),
+    ...dnsEndpointRows(e),
+    ...dataPlaneEndpointRows(e),
     ["control", e.control],
   ]);
 }
@@ -66,6 +72,9 @@ export function renderStatus(s: SandboxStatus): string[] {
       ["replication lag", s.replicationLagMs === null ? "unknown" : `${Math.round(s.replicationLagMs)} ms`],
       ["databases", db.join(", ")],
       ["case-api", apps.join(", ")],
+      ...computeStatusRows(s),
+      ...dnsStatusRows(s),
+      ...dataPlaneStatusRows(s),
       [
         "alarms",
         Object.entries(s.alarms)

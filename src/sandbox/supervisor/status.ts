@@ -1,3 +1,5 @@
+import type { DataPlaneStatus } from "../emulator/index.js";
+
 /**
  * What `GET /status` on the supervisor's control API answers, and `runbook sandbox
  * status --json` prints: the live topology (who writes, where traffic goes, how far the
@@ -24,6 +26,42 @@ export interface SandboxStatus {
     { url: string; down: boolean; requests: number; errors5xx: number; byStatus: Record<number, number> }
   >;
   alarms: Record<string, { region: string; state: string }>;
+  /** case-api's ECS service per region: tasks running and pending against the desired count. */
+  ecs: Record<
+    string,
+    {
+      cluster: string;
+      service: string;
+      running: number;
+      pending: number;
+      desired: number;
+      rolloutState: string;
+    }
+  >;
+  /** The Auto Scaling group per region: instances InService (and Pending) against the desired capacity. */
+  autoScaling: Record<
+    string,
+    { group: string; inService: number; pending: number; desired: number; min: number; max: number }
+  >;
+  /**
+   * The weighted record the edge resolves: weights per set identifier (= region) as the zone
+   * holds them, their TTL, whether the last change is still PENDING, and the share (percent)
+   * of clients the edge gives each region now (the On regions, by the answered weights).
+   */
+  route53?: {
+    hostedZoneId: string;
+    recordName: string;
+    ttlSeconds: number;
+    weights: Record<string, number>;
+    change: "PENDING" | "INSYNC";
+    edgeSplit: Record<string, number>;
+  };
+  /**
+   * DynamoDB replicas (status, latency of writes arriving), KMS keys per region (type and
+   * KeyState), secret replication (status per replica) and each EventBridge rule's State
+   * per region; absent from a supervisor started before them.
+   */
+  dataPlane?: DataPlaneStatus;
   /** Regions whose emulated API endpoints drop every call. */
   downRegions: string[];
   faults: { name: string; description: string; since: string }[];

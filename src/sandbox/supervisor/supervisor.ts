@@ -6,7 +6,10 @@ import { createEmulator, type Emulator, type EmulatorTopology } from "../emulato
 import { type SandboxEndpoints, sandboxDir } from "../endpoints.js";
 import { PostgresGlobalClusterBackend } from "../postgres/postgres-global-cluster-backend.js";
 import { PostgresPair } from "../postgres/postgres-pair.js";
+import { computeEndpoints, computeStatus } from "./compute-status.js";
 import { ControlServer } from "./control-server.js";
+import { dataPlaneEndpoints, dataPlaneStatus } from "./data-plane-status.js";
+import { dnsEndpoints, dnsStatus, weightedRecordOf } from "./dns-status.js";
 import {
   describeFault,
   type FaultClear,
@@ -72,7 +75,10 @@ export class SandboxSupervisor {
   private constructor(options: SupervisorOptions) {
     this.options = options;
     this.regions = options.regions ?? SANDBOX_REGIONS;
-    this.topology = sandboxTopology(this.regions);
+    // The weighted records' TTL is the edge's, so one `--ttl` is the whole resolver cache.
+    this.topology = sandboxTopology(this.regions, {
+      dnsTtlSeconds: Math.ceil((options.edgeTtlMs ?? 1_000) / 1000),
+    });
     this.log = options.log ?? (() => {});
   }
 
@@ -143,7 +149,12 @@ export class SandboxSupervisor {
 
     const edge = new EdgeRouter({
       regions: Object.fromEntries(Object.entries(this.apis).map(([region, api]) => [region, api.url])),
-      activeRegion: async () => this.activeRegion(),
+      activeRegions: async () => this.onRegions(),
+      // Route 53's data plane: what resolvers are answered, read in-process (it survives a region outage).
+      weightedRecords: async () => {
+        const record = weightedRecordOf(this.topology);
+        return record ? this.emulator.route53.weightedAnswer(record.recordName) : undefined;
+      },
       ttlMs: this.options.edgeTtlMs ?? 1_000,
     });
     this.edge = edge;
@@ -159,6 +170,11 @@ export class SandboxSupervisor {
   /** The first region (in order A, B) whose routing control is On, as Route 53 failover records resolve. */
   activeRegion(): string | undefined {
     return this.regions.find((region) => this.routingControlState(region) === "On");
+  }
+
+  /** Every region whose routing control is On: the edge spreads clients among them by the DNS weights. */
+  onRegions(): string[] {
+    return this.regions.filter((region) => this.routingControlState(region) === "On");
   }
 
   private routingControlState(region: string): string | undefined {
@@ -198,6 +214,9 @@ export class SandboxSupervisor {
         (this.topology.alarms ?? []).map((a) => [a.alarmName, { region: a.region }]),
       ),
       secrets: [...new Set((this.topology.secrets ?? []).map((s) => s.name))],
+      ...computeEndpoints(this.topology),
+      ...dnsEndpoints(this.topology),
+      ...dataPlaneEndpoints(this.topology),
       control: this.control?.url ?? "",
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
@@ -241,6 +260,9 @@ export class SandboxSupervisor {
           { region: a.region, state: a.state },
         ]),
       ),
+      ...computeStatus(emulator),
+      ...dnsStatus(emulator, this.topology, this.onRegions()),
+      ...dataPlaneStatus(emulator),
       downRegions: [...emulator.state.downRegions],
       faults: [...this.faults.values()].map((f) => ({
         name: f.fault.name,
@@ -322,12 +344,20 @@ export class SandboxSupervisor {
         const [service = key, operation] = key.split(":");
         emulator.throttle(service, undefined, operation);
       }
+      // Replicas come back as replicas of their primary, InSync.
       for (const secret of this.topology.secrets ?? [])
-        emulator.putSecret(secret.region, secret.name, secret.value);
+        emulator.putSecret(secret.region, secret.name, secret.value, secret);
       for (const alarm of this.topology.alarms ?? [])
         emulator.forceAlarmState(alarm.region, alarm.alarmName, undefined);
+      // The starting task counts and group sizes, with capacity everywhere.
+      emulator.compute.reset();
+      // The starting weights (A 100 / B 0), nothing pending.
+      emulator.route53.reset();
       // The 5xx of the last failover must not keep the recovery region's alarm firing.
       emulator.clearMetrics();
+      // Replicas ACTIVE, keys Enabled, the one-region jobs enabled in the primary only; after
+      // the metrics are cleared, so ReplicationLatency has a datapoint again right away.
+      emulator.dataPlane.reset();
       const initial = new Map(
         (this.topology.arc?.routingControls ?? []).map((c) => [c.name, c.state ?? "Off"] as const),
       );

@@ -35,6 +35,21 @@ describe("fault catalogue", () => {
     });
     expect(parseFault("alarm", ["case-db-replication-lag", "ALARM"], ctx)).toMatchObject({ state: "ALARM" });
     expect(parseFault("throttle", ["rds", "5"], ctx)).toEqual({ name: "throttle", service: "rds", rps: 5 });
+    expect(parseFault("capacity-shortage", ["us-west-2"], ctx)).toEqual({
+      name: "capacity-shortage",
+      region: "us-west-2",
+    });
+    expect(parseFault("capacity-shortage", [], ctx)).toBe(
+      "usage: runbook sandbox fault capacity-shortage <region>",
+    );
+    expect(parseFault("capacity-shortage", ["mars-1"], ctx)).toMatch(/unknown region mars-1/);
+    expect(parseClear("capacity-shortage", ["us-west-2"])).toEqual({
+      name: "capacity-shortage",
+      selector: "us-west-2",
+    });
+    expect(describeFault({ name: "capacity-shortage", region: "us-west-2" })).toBe(
+      "capacity-shortage us-west-2",
+    );
   });
 
   it("says what is wrong with bad arguments", () => {

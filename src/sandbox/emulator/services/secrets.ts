@@ -7,7 +7,13 @@ import type { SecretConfig } from "../topology.js";
  * Secrets Manager (JSON 1.1): secrets are regional, like the real service (a replica in
  * the recovery region is a separate secret). The `removeSecret` fault deletes one to
  * rehearse "the recovery region is missing its credentials".
+ *
+ * A replica (`primaryRegion` set) is what Secrets Manager replication makes: the primary's
+ * DescribeSecret reports each replica's ReplicationStatus, the replica names its primary.
+ * The `secret-out-of-sync` fault sets a replica's status to Failed.
  */
+export type ReplicationStatus = "InSync" | "Failed" | "InProgress";
+
 export interface SecretModel {
   region: string;
   name: string;
@@ -16,7 +22,18 @@ export interface SecretModel {
   description: string | undefined;
   versionId: string;
   createdAt: Date;
+  /** Day of the last GetSecretValue (AWS keeps the date only). */
+  lastAccessedDate: Date | undefined;
+  replica:
+    | { primaryRegion: string; kmsKeyId: string; status: ReplicationStatus; message: string }
+    | undefined;
 }
+
+const STATUS_MESSAGES: Record<ReplicationStatus, string> = {
+  InSync: "Replication succeeded",
+  InProgress: "Replication in progress",
+  Failed: "Access to KMS is not allowed",
+};
 
 export type SecretsState = Map<string, SecretModel>;
 
@@ -40,11 +57,42 @@ export function putSecret(state: SecretsState, c: SecretConfig, accountId: strin
     description: c.description,
     versionId: createHash("sha256").update(c.value).digest("hex").slice(0, 32),
     createdAt: new Date(),
+    lastAccessedDate: undefined,
+    replica:
+      c.primaryRegion && c.primaryRegion !== c.region
+        ? {
+            primaryRegion: c.primaryRegion,
+            kmsKeyId: c.kmsKeyId ?? "alias/aws/secretsmanager",
+            status: "InSync",
+            message: STATUS_MESSAGES.InSync,
+          }
+        : undefined,
   });
 }
 
 export function removeSecret(state: SecretsState, region: string, name: string): boolean {
   return state.delete(key(region, name));
+}
+
+/** Sets a replica's replication status (the message defaults to AWS's usual one for it). */
+export function setReplicationStatus(
+  state: SecretsState,
+  region: string,
+  name: string,
+  status: ReplicationStatus,
+  message?: string,
+): void {
+  const replica = state.get(key(region, name))?.replica;
+  if (!replica) throw new Error(`no replica of the secret ${name} in ${region}`);
+  replica.status = status;
+  replica.message = message ?? STATUS_MESSAGES[status];
+}
+
+/** The replicas of a primary secret, in every other region. */
+export function replicasOf(state: SecretsState, primary: SecretModel): SecretModel[] {
+  return [...state.values()].filter(
+    (s) => s.name === primary.name && s.replica?.primaryRegion === primary.region,
+  );
 }
 
 export function secretsService(state: SecretsState): ServiceDefinition {
@@ -73,17 +121,34 @@ export function secretsService(state: SecretsState): ServiceDefinition {
     operations: {
       DescribeSecret: (p, ctx) => {
         const s = find(ctx.region, p.string("SecretId"));
+        const replicas = replicasOf(state, s);
         return {
           ARN: s.arn,
           Name: s.name,
           Description: s.description,
+          KmsKeyId: s.replica?.kmsKeyId,
           CreatedDate: s.createdAt,
           LastChangedDate: s.createdAt,
+          LastAccessedDate: s.lastAccessedDate,
           VersionIdsToStages: { [s.versionId]: ["AWSCURRENT"] },
+          // A replica names its primary; a primary with replicas names itself and lists them.
+          PrimaryRegion: s.replica?.primaryRegion ?? (replicas.length > 0 ? s.region : undefined),
+          ReplicationStatus:
+            replicas.length > 0
+              ? replicas.map((r) => ({
+                  Region: r.region,
+                  KmsKeyId: r.replica?.kmsKeyId,
+                  Status: r.replica?.status,
+                  StatusMessage: r.replica?.message,
+                  LastAccessedDate: r.lastAccessedDate,
+                }))
+              : undefined,
         };
       },
       GetSecretValue: (p, ctx) => {
         const s = find(ctx.region, p.string("SecretId"));
+        const now = new Date();
+        s.lastAccessedDate = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
         return {
           ARN: s.arn,
           Name: s.name,
