@@ -28,6 +28,9 @@ export const awsAssert = defineExecutor({
     input: Input.optional(),
     expect: Expression.describe("Passes when this is true (JMESPath truthiness)"),
     message: z.string().min(1).optional().describe("What a failure means, for the operator"),
+    detail: Expression.optional().describe(
+      "JMESPath of what to show when it fails (default: the value of expect)",
+    ),
     outputs: Outputs.optional(),
   }),
   aws: true,
@@ -40,6 +43,7 @@ export const awsAssert = defineExecutor({
       p,
       [
         { path: ["expect"], expression: p.expect },
+        ...(p.detail ? [{ path: ["detail"], expression: p.detail }] : []),
         ...Object.entries(p.outputs ?? {}).map(([k, expression]) => ({ path: ["outputs", k], expression })),
       ],
       report,
@@ -52,8 +56,9 @@ export const awsAssert = defineExecutor({
     const value = searchResponse(response, p.expect);
     if (!isTruthy(value)) {
       // Retryable: a step's retry: policy may wait for it to become true; a probe counts it as failing.
+      const shown = p.detail ? searchResponse(response, p.detail) : value;
       throw new ExecutorError(
-        `${p.message ?? `expected ${p.expect}`}: ${p.command} in ${p.region} gave ${JSON.stringify(value) ?? "null"}`,
+        `${p.message ?? `expected ${p.expect}`}: ${p.command} in ${p.region} ${p.detail ? `says ${JSON.stringify(shown) ?? "null"}` : `gave ${JSON.stringify(value) ?? "null"}`}`,
         "retryable",
       );
     }

@@ -205,20 +205,29 @@ export function renderDeep(value: unknown, scope: Scope): unknown {
   if (typeof value === "string") return hasExpression(value) ? renderTemplate(value, scope) : value;
   if (Array.isArray(value)) return value.map((v) => renderDeep(v, scope));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderDeep(v, scope)]));
+    // Keys may be expressions too (`weights: { "${{ vars.primaryRegion }}": 10 }`): a region, a set id.
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        hasExpression(k) ? String(renderTemplate(k, scope)) : k,
+        renderDeep(v, scope),
+      ]),
+    );
   }
   return value;
 }
 
-/** Every template string inside a params value, with its path, for validation. */
+/** Every template string inside a params value (map keys included: `key`), with its path, for validation. */
 export function findTemplates(
   value: unknown,
   path: (string | number)[] = [],
-): { path: (string | number)[]; text: string }[] {
+): { path: (string | number)[]; text: string; key?: true }[] {
   if (typeof value === "string") return hasExpression(value) ? [{ path, text: value }] : [];
   if (Array.isArray(value)) return value.flatMap((v, i) => findTemplates(v, [...path, i]));
   if (value && typeof value === "object")
-    return Object.entries(value).flatMap(([k, v]) => findTemplates(v, [...path, k]));
+    return Object.entries(value).flatMap(([k, v]) => [
+      ...(hasExpression(k) ? [{ path: [...path, k], text: k, key: true as const }] : []),
+      ...findTemplates(v, [...path, k]),
+    ]);
   return [];
 }
 

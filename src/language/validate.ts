@@ -126,6 +126,10 @@ class Checker {
     this.out.push(this.map.diagnostic(path, message, { key }));
   }
 
+  private reportAt(path: Path, key: boolean | undefined, message: string): void {
+    this.report(path, message, key === true);
+  }
+
   build(
     doc: Omit<RunbookDocument, "steps">,
     steps: (z.infer<typeof ParallelStep> | ExecutorStepDoc)[],
@@ -363,7 +367,7 @@ class Checker {
         parts = parseBoundedTemplate(t.text);
       } catch (err) {
         if (!(err instanceof ExpressionError)) throw err;
-        this.report(where, `bad expression: ${err.message}`);
+        this.reportAt(where, t.key, `bad expression: ${err.message}`);
         continue;
       }
       for (const part of parts) {
@@ -371,25 +375,35 @@ class Checker {
         for (const ref of collectRefs(part.expr)) {
           const [root, name, kind] = ref;
           if (root === "inputs" && (name === undefined || !Object.hasOwn(inputs, name))) {
-            this.report(where, `unknown input "${name ?? ""}"${hint(Object.keys(inputs), "inputs")}`);
+            this.reportAt(
+              where,
+              t.key,
+              `unknown input "${name ?? ""}"${hint(Object.keys(inputs), "inputs")}`,
+            );
           } else if (root === "steps") {
-            if (!allowSteps) this.report(where, "abort probes can only use inputs and env");
+            if (!allowSteps) this.reportAt(where, t.key, "abort probes can only use inputs and env");
             else if (!name || kind !== "outputs" || ref.length < 4) {
-              this.report(where, `a step reference is steps.<id>.outputs.<key>, not "${ref.join(".")}"`);
-            } else if (!this.declared.has(name)) this.report(where, `unknown step "${name}"`);
-            else if (orderMatters && !done.has(name)) {
-              this.report(
+              this.reportAt(
                 where,
+                t.key,
+                `a step reference is steps.<id>.outputs.<key>, not "${ref.join(".")}"`,
+              );
+            } else if (!this.declared.has(name)) this.reportAt(where, t.key, `unknown step "${name}"`);
+            else if (orderMatters && !done.has(name)) {
+              this.reportAt(
+                where,
+                t.key,
                 `step "${name}" does not finish before this one; only earlier steps' outputs can be used`,
               );
             }
-          } else if (root === "env" && !name) this.report(where, "env needs a variable name: env.NAME");
+          } else if (root === "env" && !name)
+            this.reportAt(where, t.key, "env needs a variable name: env.NAME");
           else if (root === "vars" && !name)
-            this.report(where, "vars needs a name: vars.NAME (from the --env file)");
+            this.reportAt(where, t.key, "vars needs a name: vars.NAME (from the --env file)");
           else if (root === "run" && !RUN_FIELDS.includes(name ?? "")) {
-            this.report(where, `run has ${RUN_FIELDS.join(", ")}; not "${name ?? ""}"`);
+            this.reportAt(where, t.key, `run has ${RUN_FIELDS.join(", ")}; not "${name ?? ""}"`);
           } else if (root === "sandbox")
-            this.report(where, "sandbox.* is for environment files; in runbooks use vars.NAME");
+            this.reportAt(where, t.key, "sandbox.* is for environment files; in runbooks use vars.NAME");
         }
       }
     }

@@ -23,9 +23,10 @@ async function clearCalls(): Promise<void> {
 }
 
 describe("the scenario library", () => {
-  it("has the seven game days of the seed material", () => {
+  it("has the game days of the seed material", () => {
     expect(listScenarios(ROOT)).toEqual([
       "arc-endpoints-partly-down",
+      "capacity-shortage",
       "database-primary-unavailable",
       "duplicate-replay",
       "primary-region-unavailable",
