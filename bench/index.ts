@@ -11,6 +11,7 @@ import { benchAwsCallOverhead, benchFirstClientCall } from "./aws-call.js";
 import { benchCliStart, benchEngine } from "./engine.js";
 import { raceForStaleLock } from "./lock-race.js";
 import { benchTimeline } from "./timeline.js";
+import { benchWeightStages } from "./weights.js";
 
 interface Row {
   name: string;
@@ -96,6 +97,19 @@ if (want("emulator")) {
 if (want("sandbox")) {
   const up = await benchSandboxUp();
   add("sandbox up (pair + emulator + apps + edge)", `${f(up.upMs / 1000, 1)} s`, "≤ 20 s", up.upMs <= 20_000);
+  const weights = await benchWeightStages();
+  for (const st of weights.stages) {
+    add(
+      `served-by split at weight ${st.percent}% (clients through the edge, 50/s; TTL ${weights.ttlMs} ms)`,
+      st.settledMs === undefined
+        ? `never within 5 points (last 2 s: ${f(st.finalPercent)}%)`
+        : `within 5 points ${f(st.settledMs)} ms after INSYNC (last 2 s: ${f(st.finalPercent)}%)`,
+      `≤ TTL + 1 s (${weights.ttlMs + 1000} ms)`,
+      st.settledMs !== undefined &&
+        st.settledMs <= weights.ttlMs + 1000 &&
+        Math.abs(st.finalPercent - st.percent) <= 5,
+    );
+  }
   const home = mkdtempSync(join(tmpdir(), "runbook-bench-demo-"));
   chmodSync(home, 0o755);
   const root = new URL("..", import.meta.url).pathname;
