@@ -1,13 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
-import pino from "pino";
 import { awsAssert } from "../executors/aws-assert.js";
-import { createClientFactory } from "../src/aws/client-factory.js";
-import type { ExecutorContext } from "../src/executor.js";
 import { createEmulator } from "../src/sandbox/emulator/index.js";
+import { benchContext } from "./context.js";
 
 /**
  * What the generic AWS step costs: per call over the bare SDK call (same client, same
@@ -21,26 +16,7 @@ export async function benchAwsCallOverhead(
   calls = 300,
 ): Promise<{ bareMs: number; stepMs: number; overheadMs: number }> {
   const emulator = await createEmulator();
-  const aws = createClientFactory({
-    endpoints: { "*": emulator.url },
-    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-  });
-  const ctx: ExecutorContext = {
-    executionId: "bench",
-    stepId: "bench",
-    attempt: 1,
-    signal: new AbortController().signal,
-    logger: pino({ level: "silent" }),
-    now: () => new Date(),
-    cwd: tmpdir(),
-    scratchDir: mkdtempSync(join(tmpdir(), "runbook-bench-awscall-")),
-    env: {},
-    aws,
-    milestone: () => undefined,
-    measure: () => undefined,
-    progress: () => undefined,
-    requestApproval: () => Promise.reject(new Error("no approvals in a bench")),
-  };
+  const ctx = benchContext(emulator.url);
   try {
     const { CloudWatchClient, DescribeAlarmsCommand } = await import("@aws-sdk/client-cloudwatch");
     const bare = new CloudWatchClient({
@@ -76,7 +52,7 @@ export async function benchAwsCallOverhead(
     const stepMs = median(stepTimes);
     return { bareMs, stepMs, overheadMs: stepMs - bareMs };
   } finally {
-    aws.destroy();
+    ctx.destroy();
     await emulator.close();
   }
 }

@@ -1,37 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
 import { arcSetRoutingControls } from "../executors/arc-set-routing-controls.js";
 import { rdsFailoverGlobalCluster } from "../executors/rds-failover-global-cluster.js";
-import { createClientFactory } from "../src/aws/client-factory.js";
-import type { ExecutorContext } from "../src/executor.js";
 import { createEmulator, InMemoryGlobalClusterBackend } from "../src/sandbox/emulator/index.js";
+import { benchContext } from "./context.js";
 
-function context(url: string): ExecutorContext & { destroy(): void } {
-  const aws = createClientFactory({
-    endpoints: { "*": url },
-    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-  });
-  const dir = mkdtempSync(join(tmpdir(), "runbook-bench-aws-"));
-  return {
-    executionId: "bench",
-    stepId: "bench",
-    attempt: 1,
-    signal: new AbortController().signal,
-    logger: pino({ level: "silent" }),
-    now: () => new Date(),
-    cwd: dir,
-    scratchDir: dir,
-    env: {},
-    aws,
-    milestone: () => undefined,
-    measure: () => undefined,
-    progress: () => undefined,
-    requestApproval: () => Promise.reject(new Error("no approvals in a bench")),
-    destroy: () => aws.destroy(),
-  };
-}
+const context = (url: string) => benchContext(url);
 
 /** ARC flip through the executor with 2 of 5 cluster endpoints blackholed: worst of `flips` (target ≤ 3 s). */
 export async function benchArcFlip(flips = 8): Promise<{ worstMs: number; medianMs: number }> {

@@ -1,15 +1,13 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { arcSetRoutingControls } from "../executors/arc-set-routing-controls.js";
 import { route53SetWeights } from "../executors/route53-set-weights.js";
-import { createClientFactory } from "../src/aws/client-factory.js";
-import type { ExecutorContext } from "../src/executor.js";
 import { readSandboxEndpoints } from "../src/sandbox/endpoints.js";
 import { runSupervisor } from "../src/sandbox/supervisor/run.js";
 import { TrafficGenerator } from "../src/sandbox/traffic/traffic-generator.js";
 import { readTrafficLog } from "../src/sandbox/traffic/traffic-log.js";
+import { benchContext } from "./context.js";
 
 /**
  * The failback's staged shift on a real sandbox: both regions On in ARC, Route 53 weights
@@ -34,8 +32,7 @@ export async function benchWeightStages(): Promise<{ ttlMs: number; stages: Weig
   try {
     const ep = (await readSandboxEndpoints(home))!;
     const [a, b] = ep.regions as [string, string];
-    const aws = createClientFactory({ endpoints: { "*": ep.emulator }, credentials: ep.credentials });
-    const ctx = context(aws, home);
+    const ctx = benchContext(ep.emulator, ep.credentials);
     const ttlMs = 1000;
     const zone = ep.route53!;
     const setWeights = async (pa: number) => {
@@ -91,31 +88,12 @@ export async function benchWeightStages(): Promise<{ ttlMs: number; stages: Weig
         finalPercent: share(inStage.filter((e) => e.ackAt >= until - 2000)),
       };
     });
-    aws.destroy();
+    ctx.destroy();
     return { ttlMs, stages };
   } finally {
     await running.shutdown();
     await rm(home, { recursive: true, force: true });
   }
-}
-
-function context(aws: ReturnType<typeof createClientFactory>, dir: string): ExecutorContext {
-  return {
-    executionId: "bench",
-    stepId: "weights",
-    attempt: 1,
-    signal: new AbortController().signal,
-    logger: pino({ level: "silent" }),
-    now: () => new Date(),
-    cwd: dir,
-    scratchDir: join(dir, "scratch"),
-    env: {},
-    aws,
-    milestone: () => undefined,
-    measure: () => undefined,
-    progress: () => undefined,
-    requestApproval: () => Promise.reject(new Error("no approvals in a bench")),
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
