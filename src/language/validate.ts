@@ -3,9 +3,8 @@ import { basename, dirname, extname, isAbsolute } from "node:path";
 import { z } from "zod";
 import { type Diagnostic, ValidationError } from "../errors.js";
 import type { ExecutorDefinition } from "../executor.js";
-import { parseBoundedTemplate } from "./bounded-template.js";
 import { parseDuration } from "./duration.js";
-import { collectRefs, ExpressionError, findTemplates, type TemplatePart } from "./expressions.js";
+import { findTemplates } from "./expressions.js";
 import { issuesToDiagnostics } from "./issues.js";
 import {
   type AbortCriterionIR,
@@ -25,6 +24,7 @@ import {
 } from "./schema.js";
 import { keysAt } from "./schema-keys.js";
 import { type Path, SourceMap } from "./source-map.js";
+import { referenceProblems } from "./template-references.js";
 
 // Steps are validated one by one (block or executor step by shape) for clear messages
 // instead of a union's "no option matched".
@@ -124,10 +124,6 @@ class Checker {
 
   private report(path: Path, message: string, key = false): void {
     this.out.push(this.map.diagnostic(path, message, { key }));
-  }
-
-  private reportAt(path: Path, key: boolean | undefined, message: string): void {
-    this.report(path, message, key === true);
   }
 
   build(
@@ -360,53 +356,8 @@ class Checker {
     orderMatters: boolean,
     allowSteps = true,
   ): void {
-    for (const t of findTemplates(value)) {
-      const where = [...path, ...t.path];
-      let parts: TemplatePart[];
-      try {
-        parts = parseBoundedTemplate(t.text);
-      } catch (err) {
-        if (!(err instanceof ExpressionError)) throw err;
-        this.reportAt(where, t.key, `bad expression: ${err.message}`);
-        continue;
-      }
-      for (const part of parts) {
-        if (!("expr" in part)) continue;
-        for (const ref of collectRefs(part.expr)) {
-          const [root, name, kind] = ref;
-          if (root === "inputs" && (name === undefined || !Object.hasOwn(inputs, name))) {
-            this.reportAt(
-              where,
-              t.key,
-              `unknown input "${name ?? ""}"${hint(Object.keys(inputs), "inputs")}`,
-            );
-          } else if (root === "steps") {
-            if (!allowSteps) this.reportAt(where, t.key, "abort probes can only use inputs and env");
-            else if (!name || kind !== "outputs" || ref.length < 4) {
-              this.reportAt(
-                where,
-                t.key,
-                `a step reference is steps.<id>.outputs.<key>, not "${ref.join(".")}"`,
-              );
-            } else if (!this.declared.has(name)) this.reportAt(where, t.key, `unknown step "${name}"`);
-            else if (orderMatters && !done.has(name)) {
-              this.reportAt(
-                where,
-                t.key,
-                `step "${name}" does not finish before this one; only earlier steps' outputs can be used`,
-              );
-            }
-          } else if (root === "env" && !name)
-            this.reportAt(where, t.key, "env needs a variable name: env.NAME");
-          else if (root === "vars" && !name)
-            this.reportAt(where, t.key, "vars needs a name: vars.NAME (from the --env file)");
-          else if (root === "run" && !RUN_FIELDS.includes(name ?? "")) {
-            this.reportAt(where, t.key, `run has ${RUN_FIELDS.join(", ")}; not "${name ?? ""}"`);
-          } else if (root === "sandbox")
-            this.reportAt(where, t.key, "sandbox.* is for environment files; in runbooks use vars.NAME");
-        }
-      }
-    }
+    const rules = { inputs, declared: this.declared, done, orderMatters, allowSteps, runFields: RUN_FIELDS };
+    for (const p of referenceProblems(value, rules)) this.report([...path, ...p.path], p.message, p.key);
   }
 
   private abortCriterion(
@@ -431,8 +382,4 @@ class Checker {
       ...(a.during ? { during: a.during } : {}),
     };
   }
-}
-
-function hint(names: string[], what: string): string {
-  return names.length ? ` (declared ${what}: ${names.join(", ")})` : ` (no ${what} are declared)`;
 }
