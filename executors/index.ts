@@ -14,6 +14,7 @@ import { eventsSetRules } from "./events-set-rules.js";
 import { exec } from "./exec.js";
 import { httpCheck } from "./http-check.js";
 import { kmsKeyReady } from "./kms-key-ready.js";
+import { lambdaEventSourceMappings } from "./lambda-event-source-mappings.js";
 import { note } from "./note.js";
 import { postgresFence } from "./postgres-fence.js";
 import { postgresPromote } from "./postgres-promote.js";
@@ -23,6 +24,7 @@ import { rdsFailoverGlobalCluster } from "./rds-failover-global-cluster.js";
 import { rdsPromoteReadReplica } from "./rds-promote-read-replica.js";
 import { rdsSwitchoverGlobalCluster } from "./rds-switchover-global-cluster.js";
 import { route53SetWeights } from "./route53-set-weights.js";
+import { s3ReplicationReady } from "./s3-replication-ready.js";
 import { secretsExists } from "./secrets-exists.js";
 import { sfnStartExecution } from "./sfn-start-execution.js";
 import { wait } from "./wait.js";
@@ -44,6 +46,7 @@ const all = [
   exec,
   httpCheck,
   kmsKeyReady,
+  lambdaEventSourceMappings,
   note,
   postgresFence,
   postgresPromote,
@@ -53,6 +56,7 @@ const all = [
   rdsPromoteReadReplica,
   rdsSwitchoverGlobalCluster,
   route53SetWeights,
+  s3ReplicationReady,
   secretsExists,
   sfnStartExecution,
   wait,

@@ -69,6 +69,10 @@ export const SandboxEndpoints = z.object({
   kmsAlias: z.string().optional(),
   /** EventBridge rules present in both regions, enabled in the primary only (`case-nightly-report`). */
   eventRules: z.array(z.string()).optional(),
+  /** S3 bucket per region (`case-evidence-<region>`), versioned; region A's replicates to region B's. */
+  evidenceBuckets: z.record(z.string(), z.string()).optional(),
+  /** Lambda function per region (`case-outbox-<region>`), its SQS event source mapping enabled in region A only. */
+  outboxFunctions: z.record(z.string(), z.string()).optional(),
   /** The supervisor's control API (status, faults, reset, shutdown). */
   control: url,
   /** The supervisor's process id. */

@@ -24,9 +24,11 @@ import {
   evaluateAlarm,
 } from "./services/cloudwatch-alarms.js";
 import { type MetricDatum, MetricStore } from "./services/cloudwatch-metrics.js";
+import { LambdaFunctions } from "./services/lambda.js";
 import { RdsService } from "./services/rds.js";
 import { createRdsModel } from "./services/rds-model.js";
 import { Route53Dns } from "./services/route53.js";
+import { S3Buckets } from "./services/s3.js";
 import { createSecretsState, putSecret, removeSecret, secretsService } from "./services/secrets.js";
 import { sfnService } from "./services/sfn.js";
 import { stsService } from "./services/sts.js";
@@ -48,6 +50,10 @@ export class Emulator {
   readonly dataPlane: DataPlane;
   /** Route 53 hosted zones and weighted records; the DNS answers the sandbox's edge follows. */
   readonly route53: Route53Dns;
+  /** S3 buckets with their replication (and its metrics, the replication-stall fault). */
+  readonly s3: S3Buckets;
+  /** Lambda functions and their event source mappings. */
+  readonly lambda: LambdaFunctions;
   private readonly dispatcher: Dispatcher;
   private readonly main: Listener;
   private readonly arcListeners: Listener[];
@@ -83,6 +89,9 @@ export class Emulator {
     this.dataPlane = new DataPlane(topology, this.accountId, this.state.secrets, store, (r) =>
       this.state.downRegions.has(r),
     );
+    const isRegionDown = (r: string) => this.state.downRegions.has(r);
+    this.s3 = new S3Buckets(topology.s3, this.accountId, store, isRegionDown);
+    this.lambda = new LambdaFunctions(topology.lambda, this.accountId, isRegionDown);
     this.rds = new RdsService({
       model: this.state.globalCluster,
       backend: this.backend,
@@ -104,6 +113,8 @@ export class Emulator {
         ...this.compute.services(),
         ...this.dataPlane.services(),
         this.route53.service(),
+        this.s3.service(),
+        this.lambda.service(),
       ],
       {
         defaultRegion: this.regions[0],
@@ -118,6 +129,8 @@ export class Emulator {
     if (options.builtinLagMetrics ?? true) this.sources.push(() => this.lagMetrics());
     this.sources.push(() => this.compute.metrics());
     this.sources.push(() => this.dataPlane.metrics());
+    this.sources.push(() => this.s3.metrics());
+    this.sources.push(() => this.lambda.metrics());
   }
 
   async start(): Promise<void> {
@@ -239,6 +252,8 @@ export class Emulator {
       case "kmsKeyState":
       case "secretReplication":
         return this.dataPlane.applyFault(f);
+      case "replicationStall":
+        return this.s3.stall(f.bucket, f.on);
     }
   }
 

@@ -24,7 +24,9 @@ export type FaultRequest =
       replicationLatencyMs?: number;
     }
   | { kind: "kmsKeyState"; region: string; keyId: string; state?: KeyState }
-  | { kind: "secretReplication"; region: string; name: string; status?: ReplicationStatus; message?: string };
+  | { kind: "secretReplication"; region: string; name: string; status?: ReplicationStatus; message?: string }
+  // S3: replication from the bucket stops (on) or flows again, draining its backlog (off).
+  | { kind: "replicationStall"; bucket: string; on: boolean };
 
 const MODES: readonly string[] = ["up", "down", "blackhole", "slow"];
 const STATES: readonly string[] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
@@ -78,6 +80,10 @@ export function parseFault(value: unknown): FaultRequest | string {
         (f.message === undefined || str("message"))
         ? (f as FaultRequest)
         : "secretReplication needs region, name, optional status (InSync|Failed|InProgress) and message";
+    case "replicationStall":
+      return str("bucket") && typeof f.on === "boolean"
+        ? (f as FaultRequest)
+        : "replicationStall needs bucket and on";
     default:
       return `unknown fault kind ${String(f.kind)}`;
   }

@@ -31,8 +31,23 @@ export {
 export type { FaultRequest } from "./faults.js";
 export type { ListenerMode } from "./listener.js";
 export type { MetricDatum } from "./services/cloudwatch-metrics.js";
+export type { LambdaFunctions, LambdaStatus } from "./services/lambda.js";
+export {
+  caseOutboxFunctions,
+  type LambdaConfig,
+  type LambdaFunctionConfig,
+  type MappingState,
+} from "./services/lambda-model.js";
 export type { Route53Dns } from "./services/route53.js";
 export type { WeightedAnswer } from "./services/route53-model.js";
+export type { BucketReplicationStatus, S3Buckets, S3Status } from "./services/s3.js";
+export {
+  type BucketConfig,
+  caseEvidenceBuckets,
+  DRAIN_OPS_PER_SECOND,
+  type S3Config,
+  STALL_OPS_PER_SECOND,
+} from "./services/s3-model.js";
 export * from "./topology.js";
 
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

@@ -32,6 +32,8 @@ export function snapshotOf(
     taskHandlers: [...s.sfn.handlers.keys()],
     compute: { ...e.compute.summary(), capacityShortage: e.compute.regionsShort },
     dataPlane: e.dataPlane.status(),
+    s3: e.s3.status(),
+    lambda: e.lambda.status(),
     lastMetricSourceError: lastSourceError,
   };
 }

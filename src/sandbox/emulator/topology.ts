@@ -1,3 +1,6 @@
+import { caseOutboxFunctions, type LambdaConfig } from "./services/lambda-model.js";
+import { caseEvidenceBuckets, type S3Config } from "./services/s3-model.js";
+
 /**
  * What an emulator starts with: the account, the two regions, ARC routing controls and
  * safety rules, the global database's identifiers, secrets and alarms. Everything here is
@@ -217,6 +220,10 @@ export interface EmulatorTopology {
   kmsKeys?: MultiRegionKeyConfig[];
   eventRules?: EventRuleConfig[];
   route53?: Route53Config;
+  /** S3 buckets, their versioning and cross-Region replication (services/s3-model.ts). */
+  s3?: S3Config;
+  /** Lambda functions and their event source mappings (services/lambda-model.ts). */
+  lambda?: LambdaConfig;
 }
 
 export const DEFAULT_ACCOUNT_ID = "111111111111";
@@ -278,5 +285,8 @@ export function defaultTopology(regions: [string, string] = ["us-east-1", "us-we
       description: "case-api nightly report (runs in the primary region only)",
     })),
     route53: { hostedZones: [caseHostedZone(regions)] },
+    s3: caseEvidenceBuckets(regions),
+    // Another one-region job: the outbox relay's queue mapping is enabled in the primary only.
+    lambda: caseOutboxFunctions(regions, DEFAULT_ACCOUNT_ID),
   };
 }

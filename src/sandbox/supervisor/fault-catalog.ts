@@ -21,7 +21,8 @@ export type SandboxFault =
   | { name: "secret-out-of-sync"; secret: string; region: string }
   | { name: "alarm"; alarm: string; state: "ALARM" | "OK" }
   | { name: "throttle"; service: string; rps: number }
-  | { name: "capacity-shortage"; region: string };
+  | { name: "capacity-shortage"; region: string }
+  | { name: "replication-stall"; region: string };
 
 export type FaultName = SandboxFault["name"];
 
@@ -95,6 +96,12 @@ export const FAULTS: readonly FaultSpec[] = [
     description:
       "no compute left in the region: new ECS tasks stay PENDING (unable to place a task), new Auto Scaling instances fail (InsufficientInstanceCapacity)",
   },
+  {
+    name: "replication-stall",
+    usage: "replication-stall [bucket-region]",
+    description:
+      "S3 replication from the region's evidence bucket (default: region A) stops: OperationsPendingReplication grows by 20/s and ReplicationLatency with the oldest pending operation's age",
+  },
 ];
 
 export function isFaultName(name: string): name is FaultName {
@@ -119,6 +126,12 @@ export function parseFault(name: string, args: readonly string[], ctx: FaultCont
       if (args.length !== 1 || first === undefined) return usage;
       if (!ctx.regions.includes(first)) return `unknown region ${first} (one of ${ctx.regions.join(", ")})`;
       return { name, region: first };
+    case "replication-stall": {
+      if (args.length > 1) return usage;
+      const region = first ?? ctx.regions[0];
+      if (!ctx.regions.includes(region)) return `unknown region ${region} (one of ${ctx.regions.join(", ")})`;
+      return { name, region };
+    }
     case "db-primary-down":
     case "replication-pause":
       return args.length === 0 ? { name } : usage;
@@ -167,6 +180,7 @@ export function parseClear(name: string, args: readonly string[]): FaultClear | 
     "alarm",
     "throttle",
     "capacity-shortage",
+    "replication-stall",
   ].includes(name);
   return { name, selector: selectable ? args[0] : undefined };
 }
@@ -176,6 +190,7 @@ export function faultSelector(fault: SandboxFault): string | undefined {
   switch (fault.name) {
     case "region-down":
     case "capacity-shortage":
+    case "replication-stall":
       return fault.region;
     case "missing-secret":
     case "secret-out-of-sync":
@@ -209,5 +224,7 @@ export function describeFault(fault: SandboxFault): string {
       return `throttle ${fault.service} ${fault.rps}/s`;
     case "capacity-shortage":
       return `capacity-shortage ${fault.region}`;
+    case "replication-stall":
+      return `replication-stall ${fault.region} (S3 replication from its evidence bucket stopped)`;
   }
 }

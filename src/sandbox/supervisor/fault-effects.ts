@@ -77,6 +77,13 @@ export async function applyFault(fault: SandboxFault, on: FaultTargets): Promise
     case "capacity-shortage":
       emulator.compute.capacityShortage(fault.region, true);
       return undefined;
+    case "replication-stall":
+      try {
+        emulator.s3.stall(evidenceBucket(on.topology, fault.region), true);
+      } catch (error) {
+        throw new FaultUsageError((error as Error).message);
+      }
+      return undefined;
   }
 }
 
@@ -123,7 +130,18 @@ export async function liftFault(active: ActiveFault, on: FaultTargets): Promise<
     case "capacity-shortage":
       emulator.compute.capacityShortage(fault.region, false);
       return;
+    case "replication-stall":
+      // Replication flows again; the backlog drains as S3 catches up.
+      emulator.s3.stall(evidenceBucket(on.topology, fault.region), false);
+      return;
   }
+}
+
+/** The region's bucket of the topology (the sandbox has one per region). */
+function evidenceBucket(topology: EmulatorTopology, region: string): string {
+  const bucket = topology.s3?.buckets.find((b) => b.region === region);
+  if (!bucket) throw new FaultUsageError(`no S3 bucket in ${region}`);
+  return bucket.name;
 }
 
 function alarmRegion(topology: EmulatorTopology, name: string): string {

@@ -3,6 +3,7 @@ import type { TrafficAnalysis } from "../traffic/traffic-analysis.js";
 import { computeEndpointRows, computeStatusRows } from "./compute-status.js";
 import { dataPlaneEndpointRows, dataPlaneStatusRows } from "./data-plane-status.js";
 import { dnsEndpointRows, dnsStatusRows } from "./dns-status.js";
+import { s3LambdaEndpointRows, s3LambdaStatusRows } from "./s3-lambda-status.js";
 import type { SandboxStatus } from "./status.js";
 
 /** Human-readable views of the sandbox for `runbook sandbox up | status | traffic`. */
@@ -45,6 +46,7 @@ export function renderEndpoints(e: SandboxEndpoints): string[] {
     ...computeEndpointRows(e),
     ...dnsEndpointRows(e),
     ...dataPlaneEndpointRows(e),
+    ...s3LambdaEndpointRows(e),
     ["control", e.control],
   ]);
 }
@@ -75,6 +77,7 @@ export function renderStatus(s: SandboxStatus): string[] {
       ...computeStatusRows(s),
       ...dnsStatusRows(s),
       ...dataPlaneStatusRows(s),
+      ...s3LambdaStatusRows(s),
       [
         "alarms",
         Object.entries(s.alarms)

@@ -1,4 +1,4 @@
-import type { DataPlaneStatus } from "../emulator/index.js";
+import type { DataPlaneStatus, LambdaStatus, S3Status } from "../emulator/index.js";
 
 /**
  * What `GET /status` on the supervisor's control API answers, and `runbook sandbox
@@ -62,6 +62,10 @@ export interface SandboxStatus {
    * per region; absent from a supervisor started before them.
    */
   dataPlane?: DataPlaneStatus;
+  /** S3 buckets by name: region, versioning, and each replication's pending operations and latency (seconds) now. */
+  s3?: S3Status;
+  /** Lambda functions by name: region and the State of each event source mapping (where the job runs). */
+  lambda?: LambdaStatus;
   /** Regions whose emulated API endpoints drop every call. */
   downRegions: string[];
   faults: { name: string; description: string; since: string }[];

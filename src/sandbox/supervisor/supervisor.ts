@@ -20,6 +20,7 @@ import {
   parseFault,
 } from "./fault-catalog.js";
 import { type ActiveFault, applyFault, type FaultTargets, liftFault } from "./fault-effects.js";
+import { s3LambdaEndpoints, s3LambdaStatus } from "./s3-lambda-status.js";
 import { SANDBOX_REGIONS, sandboxTopology } from "./sandbox-topology.js";
 import type { SandboxStatus } from "./status.js";
 
@@ -217,6 +218,7 @@ export class SandboxSupervisor {
       ...computeEndpoints(this.topology),
       ...dnsEndpoints(this.topology),
       ...dataPlaneEndpoints(this.topology),
+      ...s3LambdaEndpoints(this.topology),
       control: this.control?.url ?? "",
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
@@ -263,6 +265,7 @@ export class SandboxSupervisor {
       ...computeStatus(emulator),
       ...dnsStatus(emulator, this.topology, this.onRegions()),
       ...dataPlaneStatus(emulator),
+      ...s3LambdaStatus(emulator),
       downRegions: [...emulator.state.downRegions],
       faults: [...this.faults.values()].map((f) => ({
         name: f.fault.name,
@@ -358,6 +361,9 @@ export class SandboxSupervisor {
       // Replicas ACTIVE, keys Enabled, the one-region jobs enabled in the primary only; after
       // the metrics are cleared, so ReplicationLatency has a datapoint again right away.
       emulator.dataPlane.reset();
+      // Replication flowing with no backlog (a datapoint at once), the outbox mapping enabled in A only.
+      emulator.s3.reset();
+      emulator.lambda.reset();
       const initial = new Map(
         (this.topology.arc?.routingControls ?? []).map((c) => [c.name, c.state ?? "Off"] as const),
       );
