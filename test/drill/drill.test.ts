@@ -31,6 +31,7 @@ describe("the scenario library", () => {
       "duplicate-replay",
       "primary-region-unavailable",
       "replication-lag-exceeds-rpo",
+      "replication-stall",
       "secondary-missing-secret",
       "throttled-apis",
     ]);
