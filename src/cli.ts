@@ -257,7 +257,7 @@ sandbox
   .description("Inject (or --clear) a game-day fault; --help lists them")
   .argument(
     "[name]",
-    "region-down, db-primary-down, replication-pause, arc-endpoints, missing-secret, alarm, throttle",
+    "region-down, db-primary-down, replication-pause, arc-endpoints, missing-secret, secret-out-of-sync, alarm, throttle, capacity-shortage, replication-stall",
   )
   .argument("[args...]", "the fault's arguments")
   .option("--clear", "lift the fault")

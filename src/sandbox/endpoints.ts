@@ -18,7 +18,7 @@ const url = z.string().url();
 export const SandboxEndpoints = z.object({
   /** Version of this file's shape; bumped only if a field ever has to change meaning. */
   version: z.literal(1),
-  /** The AWS emulator's main URL: every service's endpoint override (rds, monitoring, states, secretsmanager, sts), and its admin API under `/_sandbox/`. */
+  /** The AWS emulator's main URL: the endpoint override of every emulated service (RDS, CloudWatch, Step Functions, Secrets Manager, STS, ECS, Auto Scaling, Route 53, DynamoDB, KMS, S3, Lambda, EventBridge; ARC has its own five), and its admin API under `/_sandbox/`. */
   emulator: url,
   /** The five ARC cluster endpoints, with the region each one must be signed for (as ARC's DescribeCluster lists them). */
   arcClusterEndpoints: z.array(z.object({ endpoint: url, region: z.string() })).length(5),

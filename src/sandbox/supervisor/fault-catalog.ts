@@ -88,7 +88,7 @@ export const FAULTS: readonly FaultSpec[] = [
     name: "throttle",
     usage: "throttle <service> <rps>",
     description:
-      "the service (rds, monitoring, route53-recovery-cluster, states, secretsmanager, sts, dynamodb, kms, events, …: its signing name) answers ThrottlingException above rps requests/s",
+      "the service (rds, monitoring, route53-recovery-cluster, states, secretsmanager, sts, dynamodb, kms, events, …: its signing name) answers its throttling error above rps requests/s (ThrottlingException, Throttling, SlowDown or TooManyRequestsException, as that service does)",
   },
   {
     name: "capacity-shortage",
