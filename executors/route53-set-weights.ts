@@ -70,6 +70,7 @@ type Params = z.infer<typeof params>;
 
 /** The change this step submitted, kept where a resume finds it. */
 interface SubmittedChange {
+  /** "" from just before the call until its answer: a change was (maybe) sent, id unknown. */
   changeId: string;
   zoneId: string;
   recordName: string;
@@ -133,10 +134,13 @@ const shortId = (id: string) => id.replace(/^\/change\//, "");
 const untilIso = (from: Date, ttlSeconds: number) =>
   new Date(from.getTime() + ttlSeconds * 1000).toISOString();
 
-function upserts(sets: ResourceRecordSet[], weights: Record<string, number>) {
+/** UPSERTs of the sets whose weight differs; all the named sets when confirming a change already in. */
+function upserts(sets: ResourceRecordSet[], weights: Record<string, number>, confirm = false) {
   return sets
     .filter(
-      (s) => weights[s.SetIdentifier ?? ""] !== undefined && weights[s.SetIdentifier ?? ""] !== s.Weight,
+      (s) =>
+        weights[s.SetIdentifier ?? ""] !== undefined &&
+        (confirm || weights[s.SetIdentifier ?? ""] !== s.Weight),
     )
     .map((s) => ({
       Action: "UPSERT" as const,
@@ -161,6 +165,15 @@ export const route53SetWeights = defineExecutor({
         detail: `weights are ${formatWeights(current)}; want ${formatWeights(p.weights)}`,
       };
     const ours = await readSubmitted(ctx, p, zone);
+    if (ours && !ours.changeId && p.waitForSync !== false) {
+      // Stopped between sending the change and hearing its id: the weights are in, but whether
+      // they have propagated cannot be asked. An identical UPSERT changes nothing and gives an id
+      // whose INSYNC means every earlier change of the zone is in sync too.
+      return {
+        inPlace: false,
+        detail: `weights already ${formatWeights(current)}; this step's change was sent but its id never recorded: an identical UPSERT will confirm it`,
+      };
+    }
     if (ours && !ours.insyncAt && p.waitForSync !== false) {
       const status = await changeStatus(r53, ours.changeId, zone, ctx.signal);
       if (status !== "INSYNC")
@@ -188,14 +201,16 @@ export const route53SetWeights = defineExecutor({
     const ttlSeconds = ttlOf(sets);
     const target = { ...current, ...p.weights };
     let submitted = await readSubmitted(ctx, p, zone);
-    if (!inPlace) {
+    if (!inPlace || (submitted && !submitted.changeId)) {
+      const marker = { changeId: "", zoneId: zone.id, recordName: p.recordName, weights: p.weights };
+      await writeSubmitted(ctx, { ...marker, submittedAt: ctx.now().toISOString() });
       const out = await r53
         .send(
           new ChangeResourceRecordSetsCommand({
             HostedZoneId: zone.id,
             ChangeBatch: {
               Comment: `runbook ${ctx.executionId} ${ctx.stepId}: ${formatWeights(target)}`,
-              Changes: upserts(sets, p.weights),
+              Changes: upserts(sets, p.weights, inPlace),
             },
           }),
           { abortSignal: ctx.signal },

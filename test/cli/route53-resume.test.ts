@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CASE_ZONE,
@@ -50,6 +51,18 @@ describe("SIGKILL while waiting for a Route 53 change, then resume", () => {
   afterAll(() => emulator?.close());
 
   const changes = () => emulator.mutatingCalls().filter((c) => c.operation === "ChangeResourceRecordSets");
+  /** Mid-wait: the step has the change's id (a kill between the call and that is another test's case). */
+  const changeIdRecorded = (cwd: string) => {
+    const dir = join(cwd, ".runbook", "executions");
+    return readdirSync(dir).some((id) => {
+      try {
+        const file = join(dir, id, "steps", "shift", "route53-change.json");
+        return Boolean(JSON.parse(readFileSync(file, "utf8")).changeId);
+      } catch {
+        return false;
+      }
+    });
+  };
 
   it("one ChangeResourceRecordSets in the emulator's call log, and the step's outputs after the resume", async () => {
     const cwd = emulatorProject("route53", emulator.url, "us-east-1", { "shift-weights": RUNBOOK });
@@ -61,8 +74,8 @@ describe("SIGKILL while waiting for a Route 53 change, then resume", () => {
       cwd,
       "shift-weights",
       (journal) =>
-        journal.some((e) => e.type === "step.intent" && e.stepId === "shift") && changes().length === 1,
-      "ChangeResourceRecordSets sent",
+        journal.some((e) => e.type === "step.intent" && e.stepId === "shift") && changeIdRecorded(cwd),
+      "ChangeResourceRecordSets sent and its id recorded",
     );
     // Killed mid-wait: the zone has the new weights, the change is still propagating.
     expect(emulator.route53.configured(CASE_ZONE.recordName)).toMatchObject({

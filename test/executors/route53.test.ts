@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   ChangeResourceRecordSetsCommand,
@@ -166,6 +166,47 @@ describe("route53.set-weights through the real SDK against the emulator", () => 
     expect(out.changeId).toBe(submitted.changeId);
     expect(out.oldAnswerUntil).toBeDefined();
     expect((await route53SetWeights.check!(p, env.ctx))?.inPlace).toBe(true);
+  });
+
+  it("stopped between sending the change and recording its id: resume confirms it with an identical UPSERT and waits", async () => {
+    const p = params({ [A]: 20, [B]: 80 });
+    // What a kill right after the call leaves: the weights changed, the step's marker without an id.
+    await r53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: CASE_ZONE.hostedZoneId,
+        ChangeBatch: {
+          Changes: (await sets())
+            .filter((x) => x.SetIdentifier)
+            .map((x) => ({
+              Action: "UPSERT" as const,
+              ResourceRecordSet: { ...x, Weight: x.SetIdentifier === A ? 20 : 80 },
+            })),
+        },
+      }),
+    );
+    const marker = {
+      changeId: "",
+      zoneId: CASE_ZONE.hostedZoneId,
+      recordName: RECORD,
+      weights: { [A]: 20, [B]: 80 },
+    };
+    mkdirSync(env.ctx.scratchDir, { recursive: true });
+    writeFileSync(
+      join(env.ctx.scratchDir, "route53-change.json"),
+      JSON.stringify({ ...marker, submittedAt: new Date().toISOString() }),
+    );
+    expect(await route53SetWeights.check!(p, env.ctx)).toMatchObject({
+      inPlace: false,
+      detail: expect.stringMatching(/id never recorded: an identical UPSERT will confirm it$/),
+    });
+    // Once the first change has propagated (while it is PENDING, Route 53 refuses the next one with
+    // PriorRequestNotComplete, retryable), the confirming UPSERT goes through and is waited for.
+    await new Promise((r) => setTimeout(r, 500));
+    const out = await route53SetWeights.run(p, env.ctx);
+    expect(out.weights).toEqual({ [A]: 20, [B]: 80 });
+    expect(out.insyncAt).toBeDefined();
+    expect(changes().filter((c) => c.outcome === "ok")).toHaveLength(2);
+    expect((await sets()).filter((x) => x.SetIdentifier).map((x) => x.Weight)).toEqual([20, 80]);
   });
 
   it("waitForSync: false returns once the change is accepted, without a time for the old answer", async () => {
