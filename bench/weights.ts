@@ -59,9 +59,12 @@ export async function benchWeightStages(): Promise<{ ttlMs: number; stages: Weig
     const traffic = new TrafficGenerator({ targetUrl: ep.edge, logPath: log, ratePerSecond: 50 });
     traffic.start();
     await sleep(2000);
-    const marks: { percent: number; at: number }[] = [];
+    // A stage ends when the next change is submitted: it is INSYNC (and answered) before the
+    // executor's next GetChange poll sees it, so the executor's INSYNC time is a little late.
+    const marks: { percent: number; submitted: number; at: number }[] = [];
     for (const percent of [10, 50, 100]) {
-      marks.push({ percent, at: await setWeights(percent) });
+      const submitted = Date.now();
+      marks.push({ percent, submitted, at: await setWeights(percent) });
       await sleep(ttlMs + 3000);
     }
     const end = Date.now();
@@ -71,7 +74,7 @@ export async function benchWeightStages(): Promise<{ ttlMs: number; stages: Weig
       .map((e) => e as { ackAt: number; region?: string })
       .sort((x, y) => x.ackAt - y.ackAt);
     const stages = marks.map((m, i) => {
-      const until = marks[i + 1]?.at ?? end;
+      const until = marks[i + 1]?.submitted ?? end;
       const inStage = acks.filter((e) => e.ackAt >= m.at && e.ackAt < until);
       const share = (xs: typeof acks) =>
         (100 * xs.filter((e) => e.region === a).length) / Math.max(1, xs.length);
