@@ -1,12 +1,11 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createEmulator,
   type Emulator,
   InMemoryGlobalClusterBackend,
 } from "../../src/sandbox/emulator/index.js";
-import { journalLines, makeWorkdir, onlyExecutionId, runCli, startCli, until } from "./harness.js";
+import { EMULATOR_CREDENTIALS, emulatorProject, runUntilKilled } from "./emulator-project.js";
+import { journalLines, runCli } from "./harness.js";
 
 /**
  * An aws.call killed while it waits for its change to take effect: resume settles it with
@@ -14,7 +13,7 @@ import { journalLines, makeWorkdir, onlyExecutionId, runCli, startCli, until } f
  */
 
 let emulator: Emulator;
-const AWS = { AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "test-secret", AWS_REGION: "us-west-2" };
+const AWS = { ...EMULATOR_CREDENTIALS, AWS_REGION: "us-west-2" };
 
 beforeAll(async () => {
   const backend = new InMemoryGlobalClusterBackend({ regions: ["us-east-1", "us-west-2"], lagMs: 50 });
@@ -55,35 +54,27 @@ steps:
 
 describe("aws.call, SIGKILLed mid-wait", () => {
   it("resumes without a second FailoverGlobalCluster, and picks its outputs", async () => {
-    const cwd = makeWorkdir();
     const target = `arn:aws:rds:us-west-2:${emulator.accountId}:cluster:case-us-west-2`;
-    writeFileSync(join(cwd, "runbooks", "move-writer.yaml"), runbook(target));
-    mkdirSync(join(cwd, "environments"), { recursive: true });
-    writeFileSync(
-      join(cwd, "environments", "lab.yaml"),
-      `apiVersion: runbook/v1\nkind: Environment\nmetadata: { name: lab, environment: nonprod }\naws: { region: us-west-2, endpoints: { "*": "${emulator.url}" } }\n`,
-    );
-    const plan = await runCli(["plan", "move-writer", "--env", "lab"], cwd, AWS);
+    const cwd = emulatorProject("aws-call", emulator.url, "us-west-2", { "move-writer": runbook(target) });
+    const plan = await runCli(["plan", "move-writer", "--env", "emulator"], cwd, AWS);
     expect(plan.stdout).toContain(
       "rds FailoverGlobalCluster(GlobalClusterIdentifier=case-global, TargetDbClusterIdentifier=arn:aws:rds:us-west-2",
     );
-    const child = startCli(["run", "move-writer", "--env", "lab", "--json"], cwd, AWS);
-    let id = "";
-    await until(
+    let calledAt = 0;
+    const id = await runUntilKilled(
+      cwd,
+      "move-writer",
       () => {
-        try {
-          id ||= onlyExecutionId(cwd);
-        } catch {
-          return false;
-        }
-        return emulator.calls.some((c) => c.operation === "FailoverGlobalCluster" && c.outcome === "ok");
+        // Killed half a second after the call: it is polling DescribeGlobalClusters by then.
+        if (
+          !calledAt &&
+          emulator.calls.some((c) => c.operation === "FailoverGlobalCluster" && c.outcome === "ok")
+        )
+          calledAt = Date.now();
+        return calledAt > 0 && Date.now() - calledAt >= 500;
       },
-      30_000,
-      "the failover call",
+      "the failover call, then half a second of waiting",
     );
-    await new Promise((r) => setTimeout(r, 500)); // now it is polling DescribeGlobalClusters
-    child.kill("SIGKILL");
-    await new Promise((r) => child.on("close", r));
     expect(journalLines(cwd, id).some((e) => e.type === "step.succeeded")).toBe(false);
 
     const resumed = await runCli(["resume", id, "--json"], cwd, AWS);
