@@ -29,8 +29,8 @@ import { promoteStandby } from "../src/sandbox/postgres/standby-control.ts";
 import { fenceWrites, unfenceWrites } from "../src/sandbox/postgres/write-fence.ts";
 import { ControlServer } from "../src/sandbox/supervisor/control-server.ts";
 import { FaultUsageError } from "../src/sandbox/supervisor/fault-catalog.ts";
+import { iamEndpoints, SANDBOX_CREDENTIALS } from "../src/sandbox/supervisor/iam-status.ts";
 import { SANDBOX_REGIONS, sandboxTopology } from "../src/sandbox/supervisor/sandbox-topology.ts";
-import { SANDBOX_CREDENTIALS } from "../src/sandbox/supervisor/supervisor.ts";
 
 const env = process.env;
 const num = (name, fallback) => Number(env[name] ?? fallback);
@@ -206,6 +206,7 @@ await writeSandboxEndpoints(home, {
   edgeTtlMs,
   alarms: Object.fromEntries((topology.alarms ?? []).map((a) => [a.alarmName, { region: a.region }])),
   secrets: [...new Set((topology.secrets ?? []).map((s) => s.name))],
+  ...iamEndpoints(emulator),
   control: control.url,
   pid: process.pid,
   startedAt,

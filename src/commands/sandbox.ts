@@ -254,6 +254,7 @@ Examples:
   runbook sandbox fault replication-pause
   runbook sandbox fault region-down us-east-1
   runbook sandbox fault arc-endpoints 3 blackhole
+  runbook sandbox fault deny rds:FailoverGlobalCluster operator
   runbook sandbox fault region-down --clear`;
 
 export async function sandboxFault(
@@ -302,7 +303,7 @@ export async function sandboxReset(io: CommandIO): Promise<number> {
   if (status !== 200) throw new SandboxError(`the reset failed: ${json.error}`);
   writeLine(
     io.stdout,
-    `sandbox reset in ${((Date.now() - started) / 1000).toFixed(1)} s: faults lifted, ${endpoints.regions[0]} writer and routed, ${endpoints.regions[1]} streaming standby`,
+    `sandbox reset in ${((Date.now() - started) / 1000).toFixed(1)} s: faults lifted, ${endpoints.regions[0]} writer and routed, ${endpoints.regions[1]} streaming standby, IAM defaults (enforcement off)`,
   );
   return 0;
 }

@@ -26,7 +26,7 @@ export const SandboxEndpoints = z.object({
   regions: z.tuple([z.string(), z.string()]),
   /** The emulated AWS account (STS GetCallerIdentity returns it; it is in every ARN). */
   accountId: z.string(),
-  /** Dummy credentials for the SDK clients (signatures are not verified by the emulator). */
+  /** Dummy credentials for the SDK clients: the `operator` user's key (the emulator verifies STS signatures only). */
   credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
   /** ARC routing control ARN per region (`cell-<region>`); the edge sends traffic to the region whose control is On. */
   routingControls: z.record(z.string(), z.string()),
@@ -73,6 +73,18 @@ export const SandboxEndpoints = z.object({
   evidenceBuckets: z.record(z.string(), z.string()).optional(),
   /** Lambda function per region (`case-outbox-<region>`), its SQS event source mapping enabled in region A only. */
   outboxFunctions: z.record(z.string(), z.string()).optional(),
+  /** The workload account (everything but ARC) and the recovery account (the ARC cluster, control panel, routing controls, safety rules). */
+  accounts: z.object({ workload: z.string(), recovery: z.string() }).optional(),
+  /** Roles a runbook assumes: `arc`, the recovery account's role for ARC, trusting the workload account. */
+  roles: z.object({ arc: z.string() }).optional(),
+  /**
+   * The workload account's users with their (sandbox-only, dummy) access keys: `operator` (the
+   * same key as `credentials`), `approver` (approvals from a second shell), `outsider` (a
+   * principal no runbook lists).
+   */
+  principals: z
+    .record(z.string(), z.object({ arn: z.string(), accessKeyId: z.string(), secretAccessKey: z.string() }))
+    .optional(),
   /** The supervisor's control API (status, faults, reset, shutdown). */
   control: url,
   /** The supervisor's process id. */

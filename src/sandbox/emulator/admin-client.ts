@@ -1,5 +1,7 @@
 import type { CallRecord } from "./call-log.js";
 import type { FaultRequest } from "./faults.js";
+import type { IamCommand } from "./iam/iam-admin.js";
+import type { IamView } from "./iam/iam-model.js";
 
 /**
  * Talks to a running emulator's admin API from another process (the sandbox CLI, a drill
@@ -10,6 +12,10 @@ export interface AdminClient {
   calls(options?: { mutatingOnly?: boolean }): Promise<CallRecord[]>;
   clearCalls(): Promise<void>;
   fault(fault: FaultRequest): Promise<void>;
+  /** The sandbox's IAM: principals (ARNs, access key ids, policies), denies, enforcement. */
+  iam(): Promise<IamView>;
+  /** Enforce, attach, reset, cap session lifetimes; answers the IAM state after it. */
+  iamCommand(command: IamCommand): Promise<IamView>;
 }
 
 export function adminClient(url: string): AdminClient {
@@ -44,5 +50,7 @@ export function adminClient(url: string): AdminClient {
     fault: async (fault) => {
       await request("POST", "fault", fault);
     },
+    iam: async () => (await request("GET", "iam")) as IamView,
+    iamCommand: async (command) => ((await request("POST", "iam", command)) as { iam: IamView }).iam,
   };
 }

@@ -15,6 +15,8 @@ export interface CallRecord {
   /** Which listener answered: `main` or `arc-<i>`. */
   endpoint: string;
   durationMs: number;
+  /** The ARN of who signed the call (an IAM user or assumed-role session), when it was authenticated. */
+  principal?: string;
 }
 
 const SENSITIVE_KEY = /secret(string|binary)|password|token|credential/i;

@@ -3,14 +3,18 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { CallLog, redactParams } from "./call-log.js";
 import { ApiError } from "./errors.js";
+import { DEFAULT_RECOVERY_ACCOUNT_ID } from "./iam/iam-defaults.js";
+import { IamModel } from "./iam/iam-model.js";
+import { RequestAuth, type RequestCredentials } from "./iam/request-auth.js";
 import { ParamReader, type Params } from "./params.js";
 import { jsonErrorBody, toJsonValue } from "./protocols/json.js";
 import { compactLists, decodeQueryForm } from "./protocols/query-form.js";
 import { queryErrorXml, queryResponseXml } from "./protocols/xml.js";
 import { RestRouter } from "./rest-router.js";
 import type { RequestContext, ServiceDefinition, ServiceName } from "./service.js";
-import { credentialScope } from "./sigv4-scope.js";
+import { type CredentialScope, requestSignature } from "./sigv4-scope.js";
 import { Throttles } from "./throttle.js";
+import { DEFAULT_ACCOUNT_ID } from "./topology.js";
 
 /**
  * Routes one HTTP request to a service operation and writes the reply in that service's
@@ -18,9 +22,20 @@ import { Throttles } from "./throttle.js";
  * REST (rest-xml, rest-json: neither, routed by signing name, method and URI; rest-router.ts).
  * Whatever a client sends, it gets an AWS-shaped answer (or, for a down region, a dropped
  * connection): a handler's bug becomes a 500 InternalFailure, never a crashed emulator.
+ * Before an operation runs, `auth` (iam/request-auth.ts) says who signed it and whether IAM
+ * lets them; the call log records that principal.
  */
 
 const GENERIC_XMLNS = "http://sandbox.local/doc/";
+
+/** What every protocol passes on about the request, down to the operation. */
+interface RequestBase {
+  region: string;
+  accessKeyId: string | undefined;
+  requestId: string;
+  endpoint: string;
+  credentials: RequestCredentials;
+}
 
 interface Reply {
   status: number;
@@ -31,6 +46,8 @@ interface Reply {
 export interface DispatcherOptions {
   defaultRegion: string;
   isRegionDown: (region: string) => boolean;
+  /** Who may call what; default: the default accounts' IAM, enforcement off. */
+  auth?: RequestAuth;
   /** Requests under `/_sandbox/` (the admin API); only handled on the main listener. */
   admin?: (req: IncomingMessage, res: ServerResponse, body: string) => void;
 }
@@ -42,12 +59,15 @@ export class Dispatcher {
   private readonly byName = new Map<ServiceName, ServiceDefinition>();
   private readonly byQueryVersion = new Map<string, ServiceDefinition>();
   private readonly rest: RestRouter;
+  private readonly auth: RequestAuth;
 
   constructor(
-    services: ServiceDefinition[],
+    readonly services: readonly ServiceDefinition[],
     private readonly options: DispatcherOptions,
   ) {
     this.rest = new RestRouter(services);
+    this.auth =
+      options.auth ?? new RequestAuth(new IamModel(DEFAULT_ACCOUNT_ID, DEFAULT_RECOVERY_ACCOUNT_ID));
     for (const s of services) {
       this.byName.set(s.name, s);
       if (s.json) this.byTarget.set(s.json.target, s);
@@ -67,53 +87,53 @@ export class Dispatcher {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, endpoint: string): Promise<void> {
-    const scope = credentialScope(req.headers.authorization);
+    const url = req.url ?? "/";
+    const scope = requestSignature(url, req.headers);
     const region = scope?.region ?? this.options.defaultRegion;
-    const isAdmin = req.url?.startsWith("/_sandbox/") ?? false;
+    const isAdmin = url.startsWith("/_sandbox/");
+    const method = req.method ?? "GET";
     const raw = await readBody(req);
     if (isAdmin && this.options.admin && endpoint === "main") {
       this.options.admin(req, res, raw.toString("utf8"));
       return;
     }
     const body = decodeBody(raw, req.headers["content-encoding"]);
+    // AWS Query takes its parameters from a GET's query string too (a presigned STS request).
+    const form = body || method === "GET" ? queryParams(body, url) : body;
     const target = header(req, "x-amz-target");
     const restService = target ? undefined : this.rest.serviceFor(scope?.service);
-    const method = req.method ?? "GET";
     if (this.options.isRegionDown(region)) {
       // A region outage looks like a network failure to the SDK, not like an API error.
       // It is still logged, so a drill can show what was attempted against the dead region.
       if (restService) {
         const operation = this.rest.operationOf(restService, method, req.url ?? "/");
         this.record(restService.name, operation, region, {}, "RegionDown", endpoint, performance.now());
-      } else this.recordDropped(target, body, region, scope?.service, endpoint);
+      } else this.recordDropped(target, target ? body : form, region, scope?.service, endpoint);
       req.socket.destroy();
       return;
     }
     const requestId = randomUUID();
-    const base = { region, accessKeyId: scope?.accessKeyId, requestId, endpoint };
+    const base: RequestBase = {
+      region,
+      accessKeyId: scope?.accessKeyId,
+      requestId,
+      endpoint,
+      credentials: {
+        signature: scope,
+        authentication: this.auth.authenticate(scope),
+        request: { method, url, headers: req.headers, body: raw },
+      },
+    };
     const reply = restService
-      ? await this.rest.reply(
-          restService,
-          { method, url: req.url ?? "/", headers: req.headers, body: raw },
-          requestId,
-          {
-            invoke: (operation, params, protocol) =>
-              this.invoke(restService, operation, params, base, protocol),
-            refused: (operation, code) =>
-              this.record(restService.name, operation, region, {}, code, endpoint, performance.now()),
-          },
-        )
+      ? await this.rest.reply(restService, { method, url, headers: req.headers, body: raw }, requestId, {
+          invoke: (operation, params, protocol) =>
+            this.invoke(restService, operation, params, base, protocol),
+          refused: (operation, code) =>
+            this.record(restService.name, operation, region, {}, code, endpoint, performance.now()),
+        })
       : target
-        ? await this.json(
-            target,
-            body,
-            region,
-            scope?.accessKeyId,
-            requestId,
-            endpoint,
-            header(req, "x-amzn-query-mode"),
-          )
-        : await this.query(body, region, scope, requestId, endpoint);
+        ? await this.json(target, body, base, header(req, "x-amzn-query-mode"))
+        : await this.query(form, base, scope);
     res.writeHead(reply.status, {
       ...reply.headers,
       "x-amzn-requestid": requestId,
@@ -125,12 +145,10 @@ export class Dispatcher {
   private async json(
     target: string,
     body: string | undefined,
-    region: string,
-    accessKeyId: string | undefined,
-    requestId: string,
-    endpoint: string,
+    base: RequestBase,
     queryMode: string | undefined,
   ): Promise<Reply> {
+    const { region, endpoint } = base;
     const dot = target.lastIndexOf(".");
     const service = this.byTarget.get(target.slice(0, dot));
     const operation = target.slice(dot + 1);
@@ -162,13 +180,7 @@ export class Dispatcher {
       this.record(service.name, operation, region, {}, e.code, endpoint, performance.now());
       return fail(e);
     }
-    const outcome = await this.invoke(
-      service,
-      operation,
-      params,
-      { region, accessKeyId, requestId, endpoint },
-      "json",
-    );
+    const outcome = await this.invoke(service, operation, params, base, "json");
     if (outcome instanceof ApiError) return fail(outcome);
     return {
       status: 200,
@@ -179,11 +191,10 @@ export class Dispatcher {
 
   private async query(
     body: string | undefined,
-    region: string,
-    scope: { service: string; accessKeyId: string } | undefined,
-    requestId: string,
-    endpoint: string,
+    base: RequestBase,
+    scope: CredentialScope | undefined,
   ): Promise<Reply> {
+    const { requestId } = base;
     const form = decodeQueryForm(body ?? "");
     const service =
       (scope && this.byName.get(scope.service as ServiceName)?.query
@@ -201,8 +212,7 @@ export class Dispatcher {
       return fail(new ApiError("InvalidAction", `Could not find a service for action ${form.action}`));
     }
     const params = compactLists(form.params) as Params;
-    const ctx = { region, accessKeyId: scope?.accessKeyId, requestId, endpoint };
-    const outcome = await this.invoke(service, form.action, params, ctx, "query");
+    const outcome = await this.invoke(service, form.action, params, base, "query");
     if (outcome instanceof ApiError) return fail(outcome);
     return {
       status: 200,
@@ -216,22 +226,36 @@ export class Dispatcher {
     service: ServiceDefinition,
     operation: string,
     params: Params,
-    base: { region: string; accessKeyId: string | undefined; requestId: string; endpoint: string },
+    base: RequestBase,
     protocol: RequestContext["protocol"],
   ): Promise<unknown> {
     const started = performance.now();
     const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
+    const { credentials, ...ids } = base;
+    const auth = credentials.authentication;
+    let principal = "caller" in auth ? auth.caller.arn : undefined;
     let outcome: unknown;
+    let logged: string | undefined;
     if (!handler) {
       const code = protocol === "query" ? "InvalidAction" : service.errors.unknownOperation;
       outcome = new ApiError(code, `The action ${operation} is not valid for this endpoint`, 400);
-    } else if (!this.throttles.take(service.name, operation)) {
-      const status = service.errors.throttlingStatus ?? (protocol === "json" ? 429 : 400);
-      outcome = new ApiError(service.errors.throttling, "Rate exceeded", status, { queryCode: "Throttling" });
     } else {
-      const ctx: RequestContext = { ...base, service: service.name, operation, protocol };
+      const partial = { ...ids, service: service.name, operation, protocol };
+      const reader = new ParamReader(params, service.errors);
       try {
-        outcome = await handler(new ParamReader(params, service.errors), ctx);
+        const checked = await this.auth.check(service, operation, reader, partial, credentials);
+        if ("error" in checked) {
+          outcome = checked.error;
+          logged = checked.outcome;
+        } else if (!this.throttles.take(service.name, operation)) {
+          const status = service.errors.throttlingStatus ?? (protocol === "json" ? 429 : 400);
+          outcome = new ApiError(service.errors.throttling, "Rate exceeded", status, {
+            queryCode: "Throttling",
+          });
+        } else {
+          principal = checked.caller.arn;
+          outcome = await handler(reader, { ...partial, caller: checked.caller });
+        }
       } catch (error) {
         outcome =
           error instanceof ApiError
@@ -241,8 +265,8 @@ export class Dispatcher {
               });
       }
     }
-    const code = outcome instanceof ApiError ? outcome.code : "ok";
-    this.record(service.name, operation, base.region, params, code, base.endpoint, started);
+    const code = logged ?? (outcome instanceof ApiError ? outcome.code : "ok");
+    this.record(service.name, operation, base.region, params, code, base.endpoint, started, principal);
     return outcome;
   }
 
@@ -275,6 +299,7 @@ export class Dispatcher {
     outcome: string,
     endpoint: string,
     started: number,
+    principal?: string,
   ): void {
     this.log.record({
       at: new Date(),
@@ -285,8 +310,18 @@ export class Dispatcher {
       outcome,
       endpoint,
       durationMs: performance.now() - started,
+      ...(principal ? { principal } : {}),
     });
   }
+}
+
+/** The form of a Query request: its body, else its URL's query string, without the signature's X-Amz-* parameters. */
+function queryParams(body: string | undefined, url: string): string {
+  const q = url.indexOf("?");
+  const text = body || (q < 0 ? "" : url.slice(q + 1));
+  const form = new URLSearchParams(text);
+  for (const key of [...form.keys()]) if (key.toLowerCase().startsWith("x-amz-")) form.delete(key);
+  return form.toString();
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

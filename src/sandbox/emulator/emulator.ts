@@ -12,8 +12,12 @@ import {
   type MetricSource,
 } from "./emulator-options.js";
 import type { FaultRequest } from "./faults.js";
+import { applyDeny, type IamCommand, runIamCommand } from "./iam/iam-admin.js";
+import { DEFAULT_RECOVERY_ACCOUNT_ID } from "./iam/iam-defaults.js";
+import { IamModel, type IamView } from "./iam/iam-model.js";
+import { RequestAuth } from "./iam/request-auth.js";
 import { Listener, type ListenerMode } from "./listener.js";
-import { SERVICE_NAMES } from "./service.js";
+import { SERVICE_NAMES, type ServiceDefinition } from "./service.js";
 import { arcService, createArcState } from "./services/arc.js";
 import type { TaskHandler } from "./services/asl-interpreter.js";
 import { alarmKey, cloudWatchService } from "./services/cloudwatch.js";
@@ -24,6 +28,7 @@ import {
   evaluateAlarm,
 } from "./services/cloudwatch-alarms.js";
 import { type MetricDatum, MetricStore } from "./services/cloudwatch-metrics.js";
+import { iamService } from "./services/iam.js";
 import { LambdaFunctions } from "./services/lambda.js";
 import { RdsService } from "./services/rds.js";
 import { createRdsModel } from "./services/rds-model.js";
@@ -40,7 +45,12 @@ const CLOSE_GRACE_MS = 5_000;
 
 /** A running emulator. Create it with `createEmulator`; always `close()` it. */
 export class Emulator {
+  /** The workload account. */
   readonly accountId: string;
+  /** The recovery account, where ARC lives. */
+  readonly recoveryAccountId: string;
+  /** Users, roles, policies, sessions, enforcement (iam/). */
+  readonly iam: IamModel;
   readonly regions: [string, string];
   readonly backend: GlobalClusterBackend;
   readonly state: EmulatorState;
@@ -55,6 +65,7 @@ export class Emulator {
   /** Lambda functions and their event source mappings. */
   readonly lambda: LambdaFunctions;
   private readonly dispatcher: Dispatcher;
+  private readonly auth: RequestAuth;
   private readonly main: Listener;
   private readonly arcListeners: Listener[];
   private readonly rds: RdsService;
@@ -67,6 +78,9 @@ export class Emulator {
   constructor(private readonly options: EmulatorOptions = {}) {
     const topology = options.topology ?? defaultTopology();
     this.accountId = topology.accountId ?? DEFAULT_ACCOUNT_ID;
+    this.recoveryAccountId = topology.recoveryAccountId ?? DEFAULT_RECOVERY_ACCOUNT_ID;
+    this.iam = new IamModel(this.accountId, this.recoveryAccountId, topology.iam);
+    this.auth = new RequestAuth(this.iam);
     this.regions = topology.regions;
     this.backend = options.backend ?? new InMemoryGlobalClusterBackend({ regions: [...topology.regions] });
     const store = new MetricStore();
@@ -77,7 +91,7 @@ export class Emulator {
       ]),
     );
     this.state = {
-      arc: createArcState(topology.arc, this.accountId),
+      arc: createArcState(topology.arc, this.recoveryAccountId),
       globalCluster: createRdsModel(topology.database, this.accountId, this.backend),
       cloudwatch: { store, alarms },
       secrets: createSecretsState(topology.secrets, this.accountId),
@@ -98,6 +112,7 @@ export class Emulator {
       transitionMs: options.rdsTransitionMs ?? 2000,
       switchoverMaxLagMs: options.switchoverMaxLagMs ?? 1000,
       isRegionDown: (r) => this.state.downRegions.has(r),
+      accountId: this.accountId,
     });
     this.dispatcher = new Dispatcher(
       [
@@ -108,8 +123,9 @@ export class Emulator {
           waitScale: options.sfnWaitScale ?? 1,
           signal: this.abort.signal,
         }),
-        secretsService(this.state.secrets),
-        stsService(this.accountId),
+        secretsService(this.state.secrets, this.accountId),
+        stsService(this.auth),
+        iamService(this.auth),
         ...this.compute.services(),
         ...this.dataPlane.services(),
         this.route53.service(),
@@ -119,6 +135,7 @@ export class Emulator {
       {
         defaultRegion: this.regions[0],
         isRegionDown: (r) => this.state.downRegions.has(r),
+        auth: this.auth,
         admin: adminHandler(this),
       },
     );
@@ -162,6 +179,11 @@ export class Emulator {
   get arcClusterEndpoints(): { endpoint: string; region: string }[] {
     const regions = this.options.arcEndpointRegions ?? DEFAULT_ARC_REGIONS;
     return this.arcListeners.map((l, i) => ({ endpoint: l.url, region: regions[i] ?? this.regions[0] }));
+  }
+
+  /** The emulated services, as the dispatcher routes to them (their operations, IAM declarations). */
+  get serviceDefinitions(): readonly ServiceDefinition[] {
+    return this.dispatcher.services;
   }
 
   get calls(): CallRecord[] {
@@ -254,7 +276,21 @@ export class Emulator {
         return this.dataPlane.applyFault(f);
       case "replicationStall":
         return this.s3.stall(f.bucket, f.on);
+      case "iamDeny":
+        if (f.on) return applyDeny(this.iam, f.action, f.principal);
+        return this.iam.liftDeny(f.action);
     }
+  }
+
+  // ---- IAM ----
+
+  iamView(): IamView {
+    return this.iam.view();
+  }
+
+  /** Enforcement, attached policies, reset, session lifetime cap (iam/iam-admin.ts). */
+  iamCommand(command: IamCommand): Promise<IamView> {
+    return runIamCommand(this.iam, command);
   }
 
   // ---- metrics, alarms, tasks ----

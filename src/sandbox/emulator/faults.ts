@@ -26,7 +26,9 @@ export type FaultRequest =
   | { kind: "kmsKeyState"; region: string; keyId: string; state?: KeyState }
   | { kind: "secretReplication"; region: string; name: string; status?: ReplicationStatus; message?: string }
   // S3: replication from the bucket stops (on) or flows again, draining its backlog (off).
-  | { kind: "replicationStall"; bucket: string; on: boolean };
+  | { kind: "replicationStall"; bucket: string; on: boolean }
+  // IAM: an explicit Deny of the action (or pattern) for one principal (default: all), or lifted (on: false; any principal).
+  | { kind: "iamDeny"; action: string; principal?: string; on: boolean };
 
 const MODES: readonly string[] = ["up", "down", "blackhole", "slow"];
 const STATES: readonly string[] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
@@ -84,6 +86,10 @@ export function parseFault(value: unknown): FaultRequest | string {
       return str("bucket") && typeof f.on === "boolean"
         ? (f as FaultRequest)
         : "replicationStall needs bucket and on";
+    case "iamDeny":
+      return str("action") && typeof f.on === "boolean" && (f.principal === undefined || str("principal"))
+        ? (f as FaultRequest)
+        : "iamDeny needs action, on and optional principal";
     default:
       return `unknown fault kind ${String(f.kind)}`;
   }

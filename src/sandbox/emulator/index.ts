@@ -29,6 +29,15 @@ export {
   type MetricSource,
 } from "./emulator-options.js";
 export type { FaultRequest } from "./faults.js";
+export { type IamCommand, IamCommandError } from "./iam/iam-admin.js";
+export {
+  ARC_ROLE_NAME,
+  DEFAULT_RECOVERY_ACCOUNT_ID,
+  type IamConfig,
+  type PolicyDocument,
+  SANDBOX_USERS,
+} from "./iam/iam-defaults.js";
+export type { Caller, IamModel, IamView, PrincipalView } from "./iam/iam-model.js";
 export type { ListenerMode } from "./listener.js";
 export type { MetricDatum } from "./services/cloudwatch-metrics.js";
 export type { LambdaFunctions, LambdaStatus } from "./services/lambda.js";

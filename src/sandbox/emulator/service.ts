@@ -1,3 +1,4 @@
+import type { Caller } from "./iam/iam-model.js";
 import type { ParamErrors, ParamReader } from "./params.js";
 import type { MemberNames } from "./protocols/xml.js";
 
@@ -17,6 +18,7 @@ export const SERVICE_NAMES = [
   "kms",
   "lambda",
   "events",
+  "iam",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -25,10 +27,46 @@ export interface RequestContext {
   operation: string;
   region: string;
   protocol: "json" | "query" | "rest-json" | "rest-xml";
-  /** Access key id from the Authorization header (STS derives the caller's ARN from it). */
+  /** Access key id of the request's SigV4 credential (Authorization header or presigned query). */
   accessKeyId: string | undefined;
+  /** Who signed the request: an IAM user, an assumed-role session, or a key the sandbox does not know. */
+  caller: Caller;
   requestId: string;
 }
+
+/** The IAM resources one request names, and request-specific condition keys (`sts:ExternalId`). */
+export type RequestResources =
+  | string[]
+  | { resources: string[]; context?: Record<string, string | string[]> };
+
+/**
+ * How IAM sees a service's requests, for enforcement (iam/request-auth.ts): the action is
+ * `<prefix>:<action name>`, the resources are those the request names, from the service's
+ * own model. An operation without a resolver is authorised on `*` (right for the actions IAM
+ * defines as wildcard-only, which iam-data tells the authoriser anyway).
+ */
+export interface IamDeclaration {
+  /** The IAM service prefix when it differs from the signing name (CloudWatch signs `monitoring`, IAM says `cloudwatch`). */
+  prefix?: string;
+  /** IAM action names that differ from the operation's (S3 GetBucketReplication → GetReplicationConfiguration). */
+  actions?: Readonly<Record<string, string>>;
+  resources?: IamResources;
+}
+
+/** Per operation: the resources (and condition keys) a request names. */
+export type IamResources = Readonly<
+  Record<string, (params: ParamReader, ctx: RequestContext) => RequestResources>
+>;
+
+/** An error code and HTTP status in one service's protocol (AccessDenied, InvalidClientTokenId, …). */
+export interface ErrorShape {
+  code: string;
+  status: number;
+  /** Replaces the usual wording (S3 words some of these its own way). */
+  message?: string;
+}
+
+export type AuthFailureKind = "accessDenied" | "unknownKey" | "expiredToken" | "badSignature" | "missingAuth";
 
 export type OperationHandler = (params: ParamReader, ctx: RequestContext) => unknown | Promise<unknown>;
 
@@ -61,6 +99,10 @@ export interface ServiceDefinition {
     pathPrefixLabel?: string;
   };
   operations: Readonly<Record<string, OperationHandler>>;
+  /** IAM's view of the operations, for enforcement. */
+  iam?: IamDeclaration;
+  /** STS: requests signed with a key the sandbox knows must carry a valid SigV4 signature. */
+  verifiesSignatures?: boolean;
   /** Operations that change state, for `mutatingCalls()`. */
   mutating: ReadonlySet<string>;
   /** Codes for validation failures in this service's protocol. */
@@ -71,5 +113,7 @@ export interface ServiceDefinition {
     throttlingStatus?: number;
     /** REST: code for a body that cannot be parsed (default: `invalid`; S3 says MalformedXML). */
     malformed?: string;
+    /** Authentication and authorisation errors where they differ from the protocol's usual ones (iam/auth-errors.ts). */
+    auth?: Partial<Record<AuthFailureKind, ErrorShape>>;
   };
 }

@@ -34,6 +34,7 @@ export function snapshotOf(
     dataPlane: e.dataPlane.status(),
     s3: e.s3.status(),
     lambda: e.lambda.status(),
+    iam: e.iam.view(),
     lastMetricSourceError: lastSourceError,
   };
 }

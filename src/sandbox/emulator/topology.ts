@@ -1,3 +1,4 @@
+import { DEFAULT_RECOVERY_ACCOUNT_ID, type IamConfig } from "./iam/iam-defaults.js";
 import { caseOutboxFunctions, type LambdaConfig } from "./services/lambda-model.js";
 import { caseEvidenceBuckets, type S3Config } from "./services/s3-model.js";
 
@@ -206,8 +207,16 @@ export function caseHostedZone(regions: readonly string[], ttlSeconds = 1): Host
 }
 
 export interface EmulatorTopology {
-  /** Defaults to 111111111111. */
+  /** The workload account: everything but ARC lives here. Defaults to 111111111111. */
   accountId?: string;
+  /**
+   * The recovery (shared services) account, which holds the ARC cluster, control panel,
+   * routing controls and safety rules, and lends the workload account its `runbook-arc`
+   * role. Defaults to 222222222222.
+   */
+  recoveryAccountId?: string;
+  /** IAM knobs: the ARC role's external id, a cap on session lifetimes, enforcement at start. */
+  iam?: IamConfig;
   /** Region A (primary at start) and region B. */
   regions: [string, string];
   arc?: ArcConfig;
@@ -233,6 +242,7 @@ export function defaultTopology(regions: [string, string] = ["us-east-1", "us-we
   const [a, b] = regions;
   return {
     accountId: DEFAULT_ACCOUNT_ID,
+    recoveryAccountId: DEFAULT_RECOVERY_ACCOUNT_ID,
     regions,
     arc: {
       controlPanelName: "case-api",

@@ -22,7 +22,8 @@ export type SandboxFault =
   | { name: "alarm"; alarm: string; state: "ALARM" | "OK" }
   | { name: "throttle"; service: string; rps: number }
   | { name: "capacity-shortage"; region: string }
-  | { name: "replication-stall"; region: string };
+  | { name: "replication-stall"; region: string }
+  | { name: "deny"; action: string; principal: string | undefined };
 
 export type FaultName = SandboxFault["name"];
 
@@ -97,6 +98,12 @@ export const FAULTS: readonly FaultSpec[] = [
       "no compute left in the region: new ECS tasks stay PENDING (unable to place a task), new Auto Scaling instances fail (InsufficientInstanceCapacity)",
   },
   {
+    name: "deny",
+    usage: "deny <action> [principal]",
+    description:
+      "an explicit Deny of the IAM action (e.g. rds:FailoverGlobalCluster, or a pattern like rds:Failover*) for the principal (operator, approver, outsider, runbook-arc; default: all of them): SimulatePrincipalPolicy says explicitDeny and the calls get AccessDenied, enforcement on or off",
+  },
+  {
     name: "replication-stall",
     usage: "replication-stall [bucket-region]",
     description:
@@ -157,6 +164,11 @@ export function parseFault(name: string, args: readonly string[], ctx: FaultCont
       if (!ctx.alarms.includes(first)) return `unknown alarm ${first} (one of ${ctx.alarms.join(", ")})`;
       if (second !== "ALARM" && second !== "OK") return `state must be ALARM or OK (got ${second})`;
       return { name, alarm: first, state: second };
+    case "deny":
+      if (args.length < 1 || args.length > 2 || first === undefined) return usage;
+      if (!/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(first))
+        return `action must be <service prefix>:<Action> as IAM names it, e.g. rds:FailoverGlobalCluster (got ${first})`;
+      return { name, action: first, principal: second };
     case "throttle": {
       if (args.length !== 2 || first === undefined || second === undefined) return usage;
       const rps = Number(second);
@@ -181,6 +193,7 @@ export function parseClear(name: string, args: readonly string[]): FaultClear | 
     "throttle",
     "capacity-shortage",
     "replication-stall",
+    "deny",
   ].includes(name);
   return { name, selector: selectable ? args[0] : undefined };
 }
@@ -199,6 +212,8 @@ export function faultSelector(fault: SandboxFault): string | undefined {
       return fault.alarm;
     case "throttle":
       return fault.service;
+    case "deny":
+      return fault.action;
     default:
       return undefined;
   }
@@ -226,5 +241,7 @@ export function describeFault(fault: SandboxFault): string {
       return `capacity-shortage ${fault.region}`;
     case "replication-stall":
       return `replication-stall ${fault.region} (S3 replication from its evidence bucket stopped)`;
+    case "deny":
+      return `deny ${fault.action} to ${fault.principal ?? "every sandbox principal"}`;
   }
 }

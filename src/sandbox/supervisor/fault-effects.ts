@@ -1,5 +1,5 @@
 import type { CaseApi } from "../apps/case-api.js";
-import type { Emulator, EmulatorTopology } from "../emulator/index.js";
+import { type Emulator, type EmulatorTopology, IamCommandError } from "../emulator/index.js";
 import type { PostgresPair } from "../postgres/postgres-pair.js";
 import { FaultUsageError, type SandboxFault } from "./fault-catalog.js";
 
@@ -84,6 +84,19 @@ export async function applyFault(fault: SandboxFault, on: FaultTargets): Promise
         throw new FaultUsageError((error as Error).message);
       }
       return undefined;
+    case "deny":
+      try {
+        await emulator.applyFault({
+          kind: "iamDeny",
+          action: fault.action,
+          on: true,
+          ...(fault.principal ? { principal: fault.principal } : {}),
+        });
+      } catch (error) {
+        if (error instanceof IamCommandError) throw new FaultUsageError(error.message);
+        throw error;
+      }
+      return undefined;
   }
 }
 
@@ -133,6 +146,9 @@ export async function liftFault(active: ActiveFault, on: FaultTargets): Promise<
     case "replication-stall":
       // Replication flows again; the backlog drains as S3 catches up.
       emulator.s3.stall(evidenceBucket(on.topology, fault.region), false);
+      return;
+    case "deny":
+      await emulator.applyFault({ kind: "iamDeny", action: fault.action, on: false });
       return;
   }
 }

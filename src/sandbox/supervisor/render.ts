@@ -3,6 +3,7 @@ import type { TrafficAnalysis } from "../traffic/traffic-analysis.js";
 import { computeEndpointRows, computeStatusRows } from "./compute-status.js";
 import { dataPlaneEndpointRows, dataPlaneStatusRows } from "./data-plane-status.js";
 import { dnsEndpointRows, dnsStatusRows } from "./dns-status.js";
+import { iamEndpointRows, iamStatusRows } from "./iam-status.js";
 import { s3LambdaEndpointRows, s3LambdaStatusRows } from "./s3-lambda-status.js";
 import type { SandboxStatus } from "./status.js";
 
@@ -29,6 +30,7 @@ export function renderEndpoints(e: SandboxEndpoints): string[] {
     ["emulator", `${e.emulator}  (endpoint override of every emulated AWS service)`],
     ["credentials", `${e.credentials.accessKeyId} / ${e.credentials.secretAccessKey}  (sandbox-only)`],
     ["account", e.accountId],
+    ...iamEndpointRows(e),
     ["ARC endpoints", e.arcClusterEndpoints.map((c) => `${c.endpoint} (${c.region})`).join(", ")],
     ["routing controls", pairs(e.routingControls, ", ")],
     ["safety rules", pairs(e.safetyRules, ", ")],
@@ -78,6 +80,7 @@ export function renderStatus(s: SandboxStatus): string[] {
       ...dnsStatusRows(s),
       ...dataPlaneStatusRows(s),
       ...s3LambdaStatusRows(s),
+      ...iamStatusRows(s),
       [
         "alarms",
         Object.entries(s.alarms)

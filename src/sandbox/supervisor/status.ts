@@ -66,6 +66,15 @@ export interface SandboxStatus {
   s3?: S3Status;
   /** Lambda functions by name: region and the State of each event source mapping (where the job runs). */
   lambda?: LambdaStatus;
+  /** The sandbox's IAM: enforcement, the principals' ARNs, the deny faults (absent from a supervisor started before it). */
+  iam?: {
+    enforced: boolean;
+    accounts: { workload: string; recovery: string };
+    principals: Record<string, string>;
+    /** Inline policy names per principal. */
+    policies: Record<string, string[]>;
+    denies: { action: string; principals: string[] }[];
+  };
   /** Regions whose emulated API endpoints drop every call. */
   downRegions: string[];
   faults: { name: string; description: string; since: string }[];

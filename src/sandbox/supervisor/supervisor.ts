@@ -20,6 +20,7 @@ import {
   parseFault,
 } from "./fault-catalog.js";
 import { type ActiveFault, applyFault, type FaultTargets, liftFault } from "./fault-effects.js";
+import { iamEndpoints, iamStatus, SANDBOX_CREDENTIALS } from "./iam-status.js";
 import { s3LambdaEndpoints, s3LambdaStatus } from "./s3-lambda-status.js";
 import { SANDBOX_REGIONS, sandboxTopology } from "./sandbox-topology.js";
 import type { SandboxStatus } from "./status.js";
@@ -52,7 +53,7 @@ export interface SupervisorOptions {
   log?: (line: string) => void;
 }
 
-export const SANDBOX_CREDENTIALS = { accessKeyId: "sandbox", secretAccessKey: "sandbox-secret" };
+export { SANDBOX_CREDENTIALS };
 
 export class SandboxSupervisor {
   readonly regions: [string, string];
@@ -219,6 +220,7 @@ export class SandboxSupervisor {
       ...dnsEndpoints(this.topology),
       ...dataPlaneEndpoints(this.topology),
       ...s3LambdaEndpoints(this.topology),
+      ...iamEndpoints(emulator),
       control: this.control?.url ?? "",
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
@@ -266,6 +268,7 @@ export class SandboxSupervisor {
       ...dnsStatus(emulator, this.topology, this.onRegions()),
       ...dataPlaneStatus(emulator),
       ...s3LambdaStatus(emulator),
+      ...iamStatus(emulator),
       downRegions: [...emulator.state.downRegions],
       faults: [...this.faults.values()].map((f) => ({
         name: f.fault.name,
@@ -364,6 +367,8 @@ export class SandboxSupervisor {
       // Replication flowing with no backlog (a datapoint at once), the outbox mapping enabled in A only.
       emulator.s3.reset();
       emulator.lambda.reset();
+      // The default principals and policies, no deny, enforcement off.
+      emulator.iam.reset();
       const initial = new Map(
         (this.topology.arc?.routingControls ?? []).map((c) => [c.name, c.state ?? "Off"] as const),
       );

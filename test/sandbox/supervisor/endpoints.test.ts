@@ -51,6 +51,7 @@ describe("endpoints.json", () => {
     expect(Object.keys(SandboxEndpoints.shape).sort()).toEqual(
       [
         "accountId",
+        "accounts",
         "alarms",
         "arcClusterEndpoints",
         "autoScalingGroups",
@@ -70,7 +71,9 @@ describe("endpoints.json", () => {
         "kmsAlias",
         "outboxFunctions",
         "pid",
+        "principals",
         "regions",
+        "roles",
         "route53",
         "routingControls",
         "safetyRules",

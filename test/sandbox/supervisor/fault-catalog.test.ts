@@ -83,4 +83,25 @@ describe("fault catalogue", () => {
     );
     expect(describeFault({ name: "throttle", service: "rds", rps: 2 })).toBe("throttle rds 2/s");
   });
+
+  it("deny: an IAM action (or pattern) and an optional principal, cleared by its action", () => {
+    expect(parseFault("deny", ["rds:FailoverGlobalCluster"], ctx)).toEqual({
+      name: "deny",
+      action: "rds:FailoverGlobalCluster",
+      principal: undefined,
+    });
+    expect(parseFault("deny", ["rds:Failover*", "operator"], ctx)).toMatchObject({ principal: "operator" });
+    expect(parseFault("deny", [], ctx)).toBe("usage: runbook sandbox fault deny <action> [principal]");
+    expect(parseFault("deny", ["FailoverGlobalCluster"], ctx)).toMatch(
+      /action must be <service prefix>:<Action>/,
+    );
+    expect(parseClear("deny", ["rds:FailoverGlobalCluster", "operator"])).toEqual({
+      name: "deny",
+      selector: "rds:FailoverGlobalCluster",
+    });
+    expect(describeFault({ name: "deny", action: "rds:FailoverGlobalCluster", principal: undefined })).toBe(
+      "deny rds:FailoverGlobalCluster to every sandbox principal",
+    );
+    expect(faultHelp()).toContain("deny <action> [principal]");
+  });
 });

@@ -113,6 +113,17 @@ export function arcService(state: ArcState): ServiceDefinition {
       invalid: "ValidationException",
       unknownOperation: "UnknownOperationException",
       throttling: "ThrottlingException",
+      auth: { accessDenied: { code: "AccessDeniedException", status: 403 } },
+    },
+    // The routing controls of the request: in the recovery account, so a workload-account
+    // principal is refused (cross-account, no resource policy) and must assume its role.
+    iam: {
+      resources: {
+        GetRoutingControlState: (p) => [p.string("RoutingControlArn")],
+        UpdateRoutingControlState: (p) => [p.string("RoutingControlArn")],
+        UpdateRoutingControlStates: (p) =>
+          p.items("UpdateRoutingControlStateEntries").map((e) => e.string("RoutingControlArn")),
+      },
     },
     mutating: new Set(["UpdateRoutingControlState", "UpdateRoutingControlStates"]),
     operations: {

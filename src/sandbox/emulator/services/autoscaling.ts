@@ -41,6 +41,15 @@ export function autoScalingService(o: AutoScalingOptions): ServiceDefinition {
     if (!found) throw groupNotFound(name);
     return found;
   };
+  /** The group's ARN, as IAM authorises on it (its id is part of it; one not found: any id). */
+  const groupArn = (p: ParamReader, ctx: RequestContext): string[] => {
+    const name = p.string("AutoScalingGroupName");
+    const found = state.groups.find((g) => g.region === ctx.region && (g.name === name || g.arn === name));
+    return [
+      found?.arn ??
+        `arn:aws:autoscaling:${ctx.region}:${state.accountId}:autoScalingGroup:*:autoScalingGroupName/${name}`,
+    ];
+  };
   /** Applies a size change the way Auto Scaling does, then acts on it at once. */
   const resize = (g: AsgModel, ctx: RequestContext, next: Size, explicitDesired: boolean) => {
     const from = g.desiredCapacity;
@@ -64,6 +73,7 @@ export function autoScalingService(o: AutoScalingOptions): ServiceDefinition {
       unknownOperation: "InvalidAction",
       throttling: "Throttling",
     },
+    iam: { resources: { UpdateAutoScalingGroup: groupArn, SetDesiredCapacity: groupArn } },
     mutating: new Set(["UpdateAutoScalingGroup", "SetDesiredCapacity"]),
     operations: {
       DescribeAutoScalingGroups: (p, ctx) => {

@@ -173,6 +173,9 @@ export function cloudWatchService(state: CloudWatchState, accountId: string): Se
     return {};
   };
 
+  const alarmArn = (ctx: RequestContext, name: string) =>
+    `arn:aws:cloudwatch:${ctx.region}:${accountId}:alarm:${name}`;
+
   return {
     name: "monitoring",
     json: { target: "GraniteServiceVersion20100801", version: "1.0", namespace: "com.amazonaws.cloudwatch" },
@@ -184,6 +187,16 @@ export function cloudWatchService(state: CloudWatchState, accountId: string): Se
       invalidQuery: "InvalidParameterValue",
       unknownOperation: "UnknownOperationException",
       throttling: "Throttling",
+      auth: { accessDenied: { code: "AccessDenied", status: 403 } },
+    },
+    // IAM's prefix is `cloudwatch`; metric data is not resource-scoped, alarms are.
+    iam: {
+      prefix: "cloudwatch",
+      resources: {
+        PutMetricAlarm: (p, ctx) => [alarmArn(ctx, p.string("AlarmName"))],
+        SetAlarmState: (p, ctx) => [alarmArn(ctx, p.string("AlarmName"))],
+        DescribeAlarms: (p, ctx) => p.stringList("AlarmNames").map((n) => alarmArn(ctx, n)),
+      },
     },
     mutating: new Set(["PutMetricData", "PutMetricAlarm", "SetAlarmState"]),
     operations: {

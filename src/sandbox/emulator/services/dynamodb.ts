@@ -214,6 +214,13 @@ export function dynamoDbService(state: DynamoDbState, accountId: string): Servic
       unknownOperation: "UnknownOperationException",
       throttling: "ThrottlingException",
     },
+    iam: {
+      resources: {
+        DescribeTable: (p, ctx) => [
+          `arn:aws:dynamodb:${ctx.region}:${accountId}:table/${p.string("TableName")}`,
+        ],
+      },
+    },
     mutating: new Set(),
     operations: { DescribeTable: describeTable, ListTables: listTables },
   };

@@ -2,6 +2,7 @@ import { ApiError } from "../errors.js";
 import { pageOf } from "../pagination.js";
 import type { ParamReader } from "../params.js";
 import type { RequestContext, ServiceDefinition } from "../service.js";
+import { ecsIamResources } from "./ecs-iam.js";
 import {
   deploy,
   type EcsServiceModel,
@@ -67,7 +68,9 @@ export function ecsService(o: EcsOptions): ServiceDefinition {
       invalid: "InvalidParameterException",
       unknownOperation: "UnknownOperationException",
       throttling: "ThrottlingException",
+      auth: { accessDenied: { code: "AccessDeniedException", status: 403 } },
     },
+    iam: { resources: ecsIamResources(state.accountId) },
     mutating: new Set(["UpdateService"]),
     operations: {
       DescribeClusters: (p, ctx) => {

@@ -70,6 +70,11 @@ export function eventsService(state: EventsState, accountId: string): ServiceDef
     return DEFAULT_BUS;
   };
 
+  /** A rule on the default bus: `arn:aws:events:<region>:<account>:rule/<name>`. */
+  const ruleArn = (p: ParamReader, ctx: RequestContext) => [
+    `arn:aws:events:${ctx.region}:${accountId}:rule/${p.string("Name")}`,
+  ];
+
   const rule = (p: ParamReader, ctx: RequestContext): RuleModel => {
     const name = p.string("Name");
     if (!NAME.test(name)) {
@@ -129,6 +134,7 @@ export function eventsService(state: EventsState, accountId: string): ServiceDef
       unknownOperation: "UnknownOperationException",
       throttling: "ThrottlingException",
     },
+    iam: { resources: { DescribeRule: ruleArn, EnableRule: ruleArn, DisableRule: ruleArn } },
     mutating: new Set(["EnableRule", "DisableRule"]),
     operations: {
       DescribeRule: (p, ctx) => ({ ...render(rule(p, ctx)), CreatedBy: accountId }),

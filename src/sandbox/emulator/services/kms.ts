@@ -181,6 +181,15 @@ export function kmsService(state: KmsState, accountId: string): ServiceDefinitio
   const key = (p: ParamReader, ctx: RequestContext, allowAlias = true) =>
     resolveKey(state, ctx.region, accountId, p.string("KeyId"), allowAlias);
 
+  /** A key the request cannot name is authorised on `*` (the operation then says NotFound). */
+  const keyArn = (p: ParamReader, ctx: RequestContext): string[] => {
+    try {
+      return [key(p, ctx).arn];
+    } catch {
+      return [];
+    }
+  };
+
   const listAliases = (p: ParamReader, ctx: RequestContext) => {
     const only = p.has("KeyId") ? key(p, ctx, false).keyId : undefined;
     const aliases = [...state.aliases.values()]
@@ -246,6 +255,23 @@ export function kmsService(state: KmsState, accountId: string): ServiceDefinitio
       invalid: "ValidationException",
       unknownOperation: "UnknownOperationException",
       throttling: "ThrottlingException",
+    },
+    // IAM authorises on the key's ARN, whatever the request named it by (alias, key id).
+    iam: {
+      resources: {
+        DescribeKey: keyArn,
+        EnableKey: keyArn,
+        DisableKey: keyArn,
+        Encrypt: keyArn,
+        Decrypt: (p, ctx) => {
+          if (p.has("KeyId")) return keyArn(p, ctx);
+          const keyId = Buffer.from(p.optionalString("CiphertextBlob") ?? "", "base64")
+            .toString("utf8")
+            .split(":")[1];
+          const k = keyId ? state.keys.get(at(ctx.region, keyId)) : undefined;
+          return k ? [k.arn] : [];
+        },
+      },
     },
     mutating: new Set(["EnableKey", "DisableKey"]),
     operations: {

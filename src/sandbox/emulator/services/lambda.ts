@@ -64,6 +64,10 @@ export function lambdaService(state: LambdaState, accountId: string): ServiceDef
     return found;
   };
 
+  const mappingArn = (p: ParamReader, ctx: RequestContext) => [
+    `arn:aws:lambda:${ctx.region}:${accountId}:event-source-mapping:${p.string("UUID")}`,
+  ];
+
   const mapping = (p: ParamReader, ctx: RequestContext): MappingModel => {
     const uuid = p.string("UUID");
     const found = state.mappings.find((m) => m.uuid === uuid && m.region === ctx.region);
@@ -176,6 +180,18 @@ export function lambdaService(state: LambdaState, accountId: string): ServiceDef
       unknownOperation: "UnknownOperationException",
       throttling: "TooManyRequestsException",
       throttlingStatus: 429,
+    },
+    iam: {
+      resources: {
+        GetFunction: (p, ctx) => {
+          const name = p.string("FunctionName");
+          return [
+            name.startsWith("arn:") ? name : `arn:aws:lambda:${ctx.region}:${accountId}:function:${name}`,
+          ];
+        },
+        GetEventSourceMapping: mappingArn,
+        UpdateEventSourceMapping: mappingArn,
+      },
     },
     mutating: new Set(["UpdateEventSourceMapping"]),
     operations: {

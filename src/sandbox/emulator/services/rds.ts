@@ -2,6 +2,7 @@ import type { GlobalClusterBackend } from "../backend.js";
 import { ApiError } from "../errors.js";
 import type { ParamReader } from "../params.js";
 import type { RequestContext, ServiceDefinition } from "../service.js";
+import { rdsIamResources } from "./rds-iam.js";
 import {
   type DbClusterModel,
   type GlobalClusterModel,
@@ -26,6 +27,8 @@ export interface RdsOptions {
   switchoverMaxLagMs: number;
   /** Emulator-level region outages (the backend has its own view too). */
   isRegionDown: (region: string) => boolean;
+  /** For the ARNs of identifiers the model does not hold (IAM authorises on them anyway). */
+  accountId: string;
 }
 
 const notFound = (id: string) =>
@@ -59,6 +62,7 @@ export class RdsService {
         unknownOperation: "InvalidAction",
         throttling: "Throttling",
       },
+      iam: { resources: rdsIamResources(this.o.model, this.o.accountId) },
       mutating: new Set([
         "FailoverGlobalCluster",
         "SwitchoverGlobalCluster",

@@ -152,6 +152,8 @@ function getChange(state: Route53State, p: ParamReader) {
   return { ChangeInfo: changeInfo(state, change) };
 }
 
+const zoneArn = (id: string) => `arn:aws:route53:::hostedzone/${id.replace(/^\/?hostedzone\//, "")}`;
+
 export function route53Service(state: Route53State): ServiceDefinition {
   return {
     name: "route53",
@@ -162,6 +164,15 @@ export function route53Service(state: Route53State): ServiceDefinition {
       unknownOperation: "InvalidAction",
       throttling: "Throttling",
       throttlingStatus: 400,
+    },
+    // Route 53 ARNs carry no account or region: `arn:aws:route53:::hostedzone/<id>`.
+    iam: {
+      resources: {
+        GetHostedZone: (p) => [zoneArn(p.string("Id"))],
+        ListResourceRecordSets: (p) => [zoneArn(p.string("HostedZoneId"))],
+        ChangeResourceRecordSets: (p) => [zoneArn(p.string("HostedZoneId"))],
+        GetChange: (p) => [`arn:aws:route53:::change/${p.string("Id").replace(/^\/?change\//, "")}`],
+      },
     },
     mutating: new Set(["ChangeResourceRecordSets"]),
     operations: {

@@ -110,6 +110,8 @@ function listBuckets(state: S3State, p: ParamReader) {
   };
 }
 
+const bucketArn = (p: ParamReader) => [`arn:aws:s3:::${p.string("Bucket")}`];
+
 export function s3Service(state: S3State, accountId: string): ServiceDefinition {
   const bucket = (p: ParamReader, ctx: RequestContext) => bucketFor(state, accountId, p, ctx);
   return {
@@ -122,6 +124,35 @@ export function s3Service(state: S3State, accountId: string): ServiceDefinition 
       unknownOperation: "NotImplemented",
       throttling: "SlowDown",
       throttlingStatus: 503,
+      auth: {
+        unknownKey: {
+          code: "InvalidAccessKeyId",
+          status: 403,
+          message: "The AWS Access Key Id you provided does not exist in our records.",
+        },
+        expiredToken: { code: "ExpiredToken", status: 400, message: "The provided token has expired." },
+        badSignature: {
+          code: "SignatureDoesNotMatch",
+          status: 403,
+          message:
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        },
+      },
+    },
+    // IAM's names for S3's bucket operations (HeadBucket is s3:ListBucket), on `arn:aws:s3:::<bucket>`.
+    iam: {
+      actions: {
+        HeadBucket: "ListBucket",
+        GetBucketReplication: "GetReplicationConfiguration",
+        ListBuckets: "ListAllMyBuckets",
+        ListObjectsV2: "ListBucket",
+      },
+      resources: {
+        HeadBucket: bucketArn,
+        GetBucketLocation: bucketArn,
+        GetBucketVersioning: bucketArn,
+        GetBucketReplication: bucketArn,
+      },
     },
     mutating: new Set(),
     operations: {

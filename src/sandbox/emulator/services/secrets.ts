@@ -95,7 +95,7 @@ export function replicasOf(state: SecretsState, primary: SecretModel): SecretMod
   );
 }
 
-export function secretsService(state: SecretsState): ServiceDefinition {
+export function secretsService(state: SecretsState, accountId: string): ServiceDefinition {
   const find = (region: string, id: string): SecretModel => {
     const secret =
       state.get(key(region, id)) ?? [...state.values()].find((s) => s.region === region && s.arn === id);
@@ -108,6 +108,10 @@ export function secretsService(state: SecretsState): ServiceDefinition {
     }
     return secret;
   };
+  const secretArn = (region: string, id: string): string => {
+    if (id.startsWith("arn:")) return id;
+    return state.get(key(region, id))?.arn ?? `arn:aws:secretsmanager:${region}:${accountId}:secret:${id}`;
+  };
   return {
     name: "secretsmanager",
     json: { target: "secretsmanager", version: "1.1", namespace: "com.amazonaws.secretsmanager" },
@@ -116,6 +120,13 @@ export function secretsService(state: SecretsState): ServiceDefinition {
       invalid: "InvalidParameterException",
       unknownOperation: "UnknownOperationException",
       throttling: "ThrottlingException",
+    },
+    // The secret's ARN (with its random suffix); one the region does not hold, by its name.
+    iam: {
+      resources: {
+        DescribeSecret: (p, ctx) => [secretArn(ctx.region, p.string("SecretId"))],
+        GetSecretValue: (p, ctx) => [secretArn(ctx.region, p.string("SecretId"))],
+      },
     },
     mutating: new Set(),
     operations: {

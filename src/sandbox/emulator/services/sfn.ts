@@ -215,6 +215,16 @@ export function sfnService(
       unknownOperation: "UnknownOperationException",
       throttling: "ThrottlingException",
     },
+    iam: {
+      resources: {
+        CreateStateMachine: (p, ctx) => [
+          `arn:aws:states:${ctx.region}:${accountId}:stateMachine:${p.string("name")}`,
+        ],
+        StartExecution: (p) => [p.string("stateMachineArn")],
+        DescribeExecution: (p) => [p.string("executionArn")],
+        GetExecutionHistory: (p) => [p.string("executionArn")],
+      },
+    },
     mutating: new Set(["CreateStateMachine", "StartExecution"]),
     operations: {
       CreateStateMachine: createStateMachine,
