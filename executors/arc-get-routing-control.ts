@@ -1,8 +1,14 @@
 import { z } from "zod";
 import { defineExecutor, fatal } from "../src/executor.js";
+import { allow, listOf } from "../src/iam/arn.js";
 import { parseDuration } from "../src/language/duration.js";
 import { Duration } from "../src/language/schema.js";
-import { ClusterEndpoints, readStates } from "./arc-set-routing-controls.js";
+import {
+  ClusterEndpoints,
+  clusterRegions,
+  readStates,
+  routingControlArns,
+} from "./arc-set-routing-controls.js";
 
 /** Read routing controls; with `expect`, a mismatch fails (pre-checks and abort criteria). */
 export const arcGetRoutingControl = defineExecutor({
@@ -15,6 +21,15 @@ export const arcGetRoutingControl = defineExecutor({
     endpointTimeout: Duration.optional(),
   }),
   aws: true,
+  permissions: (p, scope) => ({
+    run: [
+      allow(
+        "route53-recovery-cluster:GetRoutingControlState",
+        routingControlArns(listOf(p.arns), scope),
+        clusterRegions(p.clusterEndpoints),
+      ),
+    ],
+  }),
   idempotent: true,
   readOnly: true,
   describe: (p) =>

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { type ClusterEndpoint, onAnyClusterEndpoint } from "../src/aws/arc-endpoints.js";
 import { conflict, defineExecutor, type ExecutorContext, ExecutorError } from "../src/executor.js";
+import { allow, isArn, listOf, regionsOf, resourceArn } from "../src/iam/arn.js";
+import type { PermissionScope } from "../src/iam/permission.js";
 import { parseDuration } from "../src/language/duration.js";
 import { Duration } from "../src/language/schema.js";
 
@@ -33,6 +35,18 @@ export const arcSetRoutingControls = defineExecutor({
   summary: "Set ARC routing controls (UpdateRoutingControlStates) on any healthy cluster endpoint",
   params,
   aws: true,
+  permissions(p, scope) {
+    const arns = routingControlArns(
+      listOf(p.controls).map((c) => (c as { arn?: unknown } | undefined)?.arn),
+      scope,
+    );
+    const regions = clusterRegions(p.clusterEndpoints);
+    const read = allow("route53-recovery-cluster:GetRoutingControlState", arns, regions);
+    return {
+      check: [read],
+      run: [allow("route53-recovery-cluster:UpdateRoutingControlStates", arns, regions), read],
+    };
+  },
   describe: (p) =>
     `ARC UpdateRoutingControlStates ${p.controls.map((c) => `${name(c.arn)}=${c.state}`).join(", ")} via ${p.clusterEndpoints.length} cluster endpoints${p.overrideSafetyRules?.length ? `, overriding ${p.overrideSafetyRules.length} safety rule(s)` : ""}`,
   async check(p, ctx) {
@@ -106,6 +120,20 @@ export async function readStates(
     preferred,
   );
   return value;
+}
+
+/** ARC's data plane is called in its cluster endpoints' regions, whichever answers. */
+export function clusterRegions(endpoints: unknown): string[] {
+  return regionsOf(
+    ...listOf(endpoints).map((e) => (e && typeof e === "object" ? (e as { region?: unknown }).region : e)),
+  );
+}
+
+/** Routing controls live in their control panel (no region in the ARN); any of the account's when unknown. */
+export function routingControlArns(arns: readonly unknown[], scope: PermissionScope): string[] {
+  return arns.map((a) =>
+    isArn(a) ? a : resourceArn("route53-recovery-cluster", "routingcontrol", {}, scope, undefined),
+  );
 }
 
 const timeout = (p: Pick<Params, "endpointTimeout">) => parseDuration(p.endpointTimeout ?? "1s") ?? 1000;

@@ -9,6 +9,7 @@ import {
 import { pollStep } from "../src/aws/poll-step.js";
 import { WholeNumber } from "../src/aws/whole-number.js";
 import { conflict, defineExecutor } from "../src/executor.js";
+import { allow, regionsOf, resourceArn } from "../src/iam/arn.js";
 
 /** Activity times come from AWS's clock: allow this much skew when judging "since the change". */
 const CLOCK_SKEW_MS = 5_000;
@@ -47,6 +48,26 @@ export const autoscalingSetCapacity = defineExecutor({
         });
     }),
   aws: true,
+  permissions(p, scope) {
+    const regions = regionsOf(p.region);
+    // The group's ARN holds a generated id: any id, this name.
+    const group = resourceArn(
+      "autoscaling",
+      "autoScalingGroup",
+      { GroupFriendlyName: p.group },
+      scope,
+      p.region,
+    );
+    const describe = allow("autoscaling:DescribeAutoScalingGroups", ["*"], regions);
+    return {
+      check: [describe],
+      run: [
+        describe,
+        allow("autoscaling:UpdateAutoScalingGroup", [group], regions),
+        allow("autoscaling:DescribeScalingActivities", ["*"], regions),
+      ],
+    };
+  },
   describe: (p) =>
     `Auto Scaling UpdateAutoScalingGroup ${p.group} in ${p.region}: ${sizes(p)}, then wait until ${p.desired} instances are InService and Healthy (a failed launch fails the step)`,
   async check(p, ctx) {

@@ -12,6 +12,7 @@ import {
   validateOperation,
 } from "../src/aws/sdk-step.js";
 import { defineExecutor, ExecutorError } from "../src/executor.js";
+import { IamActions, IamResources, operationPermissions, validateIam } from "../src/iam/sdk-permissions.js";
 
 /**
  * A read-only probe over any AWS SDK read operation, SSM Automation's
@@ -32,8 +33,11 @@ export const awsAssert = defineExecutor({
       "JMESPath of what to show when it fails (default: the value of expect)",
     ),
     outputs: Outputs.optional(),
+    iamActions: IamActions.optional(),
+    iamResources: IamResources.optional(),
   }),
   aws: true,
+  permissions: (p, scope) => ({ run: operationPermissions(p.service, p, p.region, scope.runbookDir) }),
   idempotent: true,
   readOnly: true,
   describe: (p) => `${describeOperation(p.service, p.command, p.region, p.input)} shows ${p.expect}`,
@@ -50,6 +54,7 @@ export const awsAssert = defineExecutor({
       [],
       { ...where, readOnly: "aws.assert only reads; use aws.call to change something" },
     );
+    validateIam(p.service, p, report, [], where.runbookDir);
   },
   async run(p, ctx) {
     const response = await callOperation(ctx, p.service, p.region, p);

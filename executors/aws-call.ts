@@ -14,6 +14,7 @@ import {
 } from "../src/aws/sdk-step.js";
 import { waitForState } from "../src/aws/sdk-waiter.js";
 import { defineExecutor, type ExecutorContext } from "../src/executor.js";
+import { IamActions, IamResources, operationPermissions, validateIam } from "../src/iam/sdk-permissions.js";
 import { parseDuration } from "../src/language/duration.js";
 
 /**
@@ -24,8 +25,15 @@ import { parseDuration } from "../src/language/duration.js";
  * expressions read) is checked by `runbook validate`.
  */
 
+/** Where IAM does not name an action after the operation, or the resources are known. */
+const Iam = {
+  iamActions: IamActions.optional(),
+  iamResources: IamResources.optional(),
+};
+
 const InPlaceWhen = ReadSpec.extend({
   expect: z.string().min(1).describe("In place (nothing to do) when this JMESPath is true"),
+  ...Iam,
 });
 
 const Params = z.strictObject({
@@ -34,7 +42,8 @@ const Params = z.strictObject({
   region: z.string().min(1),
   input: Input.optional(),
   inPlaceWhen: InPlaceWhen.optional().describe("A read that says the change is already made"),
-  waitFor: WaitFor.optional().describe("Poll until the change has taken effect"),
+  waitFor: WaitFor.extend(Iam).optional().describe("Poll until the change has taken effect"),
+  ...Iam,
   outputs: Outputs.optional().describe(
     "Picked from waitFor's last response if there is a waitFor, else from the call's (when already in place: from inPlaceWhen's)",
   ),
@@ -46,12 +55,25 @@ export const awsCall = defineExecutor({
   summary: "Call any AWS SDK operation; check first (inPlaceWhen), then wait (waitFor)",
   params: Params,
   aws: true,
+  permissions(p, scope) {
+    const of = (op: Parameters<typeof operationPermissions>[1]) =>
+      operationPermissions(p.service, op, p.region, scope.runbookDir);
+    const waits = p.waitFor ? of(p.waitFor) : [];
+    return {
+      // check() reads inPlaceWhen and, when the change is made, waits with waitFor.
+      check: p.inPlaceWhen ? [...of(p.inPlaceWhen), ...waits] : [],
+      run: [...of(p), ...waits],
+    };
+  },
   describe: (p) =>
     `${describeOperation(p.service, p.command, p.region, p.input)}${p.inPlaceWhen ? `, unless ${p.inPlaceWhen.command} shows ${p.inPlaceWhen.expect}` : ""}${p.waitFor ? `; then waits (≤ ${p.waitFor.timeout ?? "10m"}) until ${p.waitFor.command} shows ${p.waitFor.description ?? p.waitFor.until}` : ""}`,
   validate(p, report, where) {
     const exprs = (at: string, list: Record<string, string> | undefined) =>
       Object.entries(list ?? {}).map(([k, expression]) => ({ path: [at, k], expression }));
     validateOperation(p.service, p, p.waitFor ? [] : exprs("outputs", p.outputs), report, [], where);
+    validateIam(p.service, p, report, [], where.runbookDir);
+    if (p.inPlaceWhen) validateIam(p.service, p.inPlaceWhen, report, ["inPlaceWhen"], where.runbookDir);
+    if (p.waitFor) validateIam(p.service, p.waitFor, report, ["waitFor"], where.runbookDir);
     if (p.inPlaceWhen) {
       validateOperation(
         p.service,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineExecutor, ExecutorError } from "../src/executor.js";
+import { allow, listOf, regionsOf, resourceArn } from "../src/iam/arn.js";
 
 /** Named alarms must be in the expected state; the natural abort criterion ("recovery region 5xx in ALARM"). */
 export const cloudwatchAlarm = defineExecutor({
@@ -15,6 +16,17 @@ export const cloudwatchAlarm = defineExecutor({
       .describe("Default: INSUFFICIENT_DATA is its own state"),
   }),
   aws: true,
+  permissions: (p, scope) => ({
+    run: [
+      allow(
+        "cloudwatch:DescribeAlarms",
+        listOf(p.alarmNames).map((name) =>
+          resourceArn("cloudwatch", "alarm", { AlarmName: name }, scope, p.region),
+        ),
+        regionsOf(p.region),
+      ),
+    ],
+  }),
   idempotent: true,
   readOnly: true,
   describe: (p) => `CloudWatch alarms ${p.alarmNames.join(", ")} in ${p.region} are ${p.expect ?? "OK"}`,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineExecutor, ExecutorError } from "../src/executor.js";
+import { allow, regionsOf } from "../src/iam/arn.js";
 import { parseDuration } from "../src/language/duration.js";
 import { Duration } from "../src/language/schema.js";
 
@@ -31,6 +32,7 @@ export const cloudwatchMetric = defineExecutor({
   summary: "Read a CloudWatch metric (GetMetricData) and compare the latest value to a threshold",
   params,
   aws: true,
+  permissions: (p) => ({ run: [allow("cloudwatch:GetMetricData", ["*"], regionsOf(p.region))] }),
   idempotent: true,
   readOnly: true,
   describe: (p) =>

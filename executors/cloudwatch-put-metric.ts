@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineExecutor } from "../src/executor.js";
+import { allow, regionsOf } from "../src/iam/arn.js";
 
 /**
  * Publish figures of this run (achieved RTO, observed RPO, step durations) so teams can
@@ -23,6 +24,7 @@ export const cloudwatchPutMetric = defineExecutor({
       .min(1),
   }),
   aws: true,
+  permissions: (p) => ({ run: [allow("cloudwatch:PutMetricData", ["*"], regionsOf(p.region))] }),
   // Publishing the same datapoints twice only adds a duplicate sample; not worth a crash stop.
   idempotent: true,
   describe: (p) =>

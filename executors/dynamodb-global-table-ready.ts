@@ -3,6 +3,7 @@ import { z } from "zod";
 import { latestDatapoint } from "../src/aws/latest-metric.js";
 import { operationError } from "../src/aws/sdk-operation.js";
 import { defineExecutor, type ExecutorContext, ExecutorError, fatal } from "../src/executor.js";
+import { allow, regionsOf, resourceArn } from "../src/iam/arn.js";
 import { parseDuration } from "../src/language/duration.js";
 import { Duration } from "../src/language/schema.js";
 
@@ -52,6 +53,24 @@ export const dynamodbGlobalTableReady = defineExecutor({
     "Check that a DynamoDB global table's replica is ACTIVE in a region, with replication latency under a threshold",
   params,
   aws: true,
+  permissions(p, scope) {
+    const table = (region: unknown) =>
+      allow(
+        "dynamodb:DescribeTable",
+        [resourceArn("dynamodb", "table", { TableName: p.tableName }, scope, region)],
+        regionsOf(region),
+      );
+    return {
+      run: [
+        table(p.region),
+        ...(p.sourceRegion === undefined ? [] : [table(p.sourceRegion)]),
+        // Latency is read where writes come from: without sourceRegion, every other replica's region.
+        ...(p.maxReplicationLatency === undefined
+          ? []
+          : [allow("cloudwatch:GetMetricData", ["*"], regionsOf(p.sourceRegion))]),
+      ],
+    };
+  },
   idempotent: true,
   readOnly: true,
   describe: (p) =>

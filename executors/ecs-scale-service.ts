@@ -10,6 +10,7 @@ import {
 import { pollStep } from "../src/aws/poll-step.js";
 import { WholeNumber } from "../src/aws/whole-number.js";
 import { defineExecutor } from "../src/executor.js";
+import { allow, arnPart, isArn, regionsOf, resourceArn } from "../src/iam/arn.js";
 import { formatDuration, parseDuration } from "../src/language/duration.js";
 import { Duration } from "../src/language/schema.js";
 
@@ -36,6 +37,21 @@ export const ecsScaleService = defineExecutor({
     ),
   }),
   aws: true,
+  permissions(p, scope) {
+    // `service/<cluster>/<service>`; either param may be given as an ARN.
+    const cluster = isArn(p.cluster) ? p.cluster.split("/").at(-1) : p.cluster;
+    const service = isArn(p.service)
+      ? p.service
+      : resourceArn(
+          "ecs",
+          "service",
+          { ClusterName: cluster, ServiceName: arnPart(p.service) },
+          scope,
+          p.region,
+        );
+    const read = allow("ecs:DescribeServices", [service], regionsOf(p.region));
+    return { check: [read], run: [read, allow("ecs:UpdateService", [service], regionsOf(p.region))] };
+  },
   describe: (p) =>
     `ECS UpdateService ${p.cluster}/${p.service} desiredCount ${p.desiredCount} in ${p.region}, then wait until ${p.desiredCount} tasks run and the deployment is COMPLETED (fails if no task starts for ${formatDuration(stallMs(p.stallAfter))})`,
   async check(p, ctx) {

@@ -2,6 +2,8 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { z } from "zod";
 import { operationError } from "../src/aws/sdk-operation.js";
 import { defineExecutor, type ExecutorContext, ExecutorError, fatal, retryable } from "../src/executor.js";
+import { allow, isArn, isKnown, listOf, regionsOf, resourceArn } from "../src/iam/arn.js";
+import type { PermissionScope } from "../src/iam/permission.js";
 
 const params = z.strictObject({
   region: z.string().min(1),
@@ -23,6 +25,17 @@ export const eventsSetRules = defineExecutor({
   summary: "Enable or disable EventBridge rules in a region (EnableRule / DisableRule)",
   params,
   aws: true,
+  permissions(p, scope) {
+    const arns = ruleArns(p, scope);
+    const regions = regionsOf(p.region);
+    const read = allow("events:DescribeRule", arns, regions);
+    // A state known only at run time may be either.
+    const change = [
+      ...(p.state !== "DISABLED" ? [allow("events:EnableRule", arns, regions)] : []),
+      ...(p.state !== "ENABLED" ? [allow("events:DisableRule", arns, regions)] : []),
+    ];
+    return { check: [read], run: [read, ...change] };
+  },
   describe: (p) =>
     `EventBridge ${p.state === "ENABLED" ? "EnableRule" : "DisableRule"} ${p.rules.join(", ")} in ${p.region}${
       p.eventBusName ? ` (event bus ${p.eventBusName})` : ""
@@ -100,4 +113,21 @@ function ruleError(err: unknown, operation: string, rule: string, p: Params): un
   return wrapped instanceof ExecutorError
     ? new ExecutorError(`${wrapped.message} (rule ${rule})`, wrapped.errorClass, { cause: err })
     : wrapped;
+}
+
+/** `rule/<name>` on the default bus, `rule/<bus>/<name>` on another (named, or by its ARN). */
+function ruleArns(p: Params, scope: PermissionScope): string[] {
+  const bus = isArn(p.eventBusName) ? p.eventBusName.split("/").at(-1) : p.eventBusName;
+  const onDefault = bus === undefined || (isKnown(bus) && bus === "default");
+  return listOf(p.rules).map((name) =>
+    onDefault
+      ? resourceArn("events", "rule-on-default-event-bus", { RuleName: name }, scope, p.region)
+      : resourceArn(
+          "events",
+          "rule-on-custom-event-bus",
+          { EventBusName: bus, RuleName: name },
+          scope,
+          p.region,
+        ),
+  );
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { operationError } from "../src/aws/sdk-operation.js";
 import { defineExecutor, fatal, retryable } from "../src/executor.js";
+import { allow, isKnown, regionsOf, resourceArn } from "../src/iam/arn.js";
 
 /** Key states that end by themselves; any other non-Enabled state needs a person. */
 const PASSING = new Set(["Creating", "Updating"]);
@@ -20,6 +21,21 @@ export const kmsKeyReady = defineExecutor({
     keyId: z.string().min(1).describe("alias/<name>, a key id (mrk-…), a key ARN or an alias ARN"),
   }),
   aws: true,
+  permissions(p, scope) {
+    // IAM authorizes DescribeKey on the key, never on an alias: through an alias (or an id
+    // known only at run time) that is any key of the region.
+    const keyArn =
+      isKnown(p.keyId) && /^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(p.keyId)
+        ? p.keyId
+        : resourceArn(
+            "kms",
+            "key",
+            { KeyId: isKnown(p.keyId) && !/^(alias\/|arn:)/.test(p.keyId) ? p.keyId : undefined },
+            scope,
+            p.region,
+          );
+    return { run: [allow("kms:DescribeKey", [keyArn], regionsOf(p.region))] };
+  },
   idempotent: true,
   readOnly: true,
   describe: (p) => `KMS DescribeKey ${p.keyId} in ${p.region}: a multi-Region key, Enabled`,

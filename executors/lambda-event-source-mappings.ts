@@ -3,6 +3,7 @@ import { z } from "zod";
 import { pollStep } from "../src/aws/poll-step.js";
 import { operationError } from "../src/aws/sdk-operation.js";
 import { defineExecutor, type ExecutorContext, fatal } from "../src/executor.js";
+import { allow, regionsOf, resourceArn } from "../src/iam/arn.js";
 
 const params = z.strictObject({
   region: z.string().min(1),
@@ -42,6 +43,13 @@ export const lambdaEventSourceMappings = defineExecutor({
   summary: "Enable or disable a Lambda function's event source mappings in a region and wait until they are",
   params,
   aws: true,
+  permissions(p, scope) {
+    const regions = regionsOf(p.region);
+    const list = allow("lambda:ListEventSourceMappings", ["*"], regions);
+    // Mapping UUIDs are found at run time: any mapping of the region.
+    const mappings = resourceArn("lambda", "eventSourceMapping", {}, scope, p.region);
+    return { check: [list], run: [list, allow("lambda:UpdateEventSourceMapping", [mappings], regions)] };
+  },
   describe: (p) =>
     `Lambda UpdateEventSourceMapping Enabled=${p.enabled} for the mappings of ${p.functionName}${
       p.eventSourceArn ? ` from ${p.eventSourceArn}` : ""

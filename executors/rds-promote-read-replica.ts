@@ -2,6 +2,7 @@ import type { RDSClient } from "@aws-sdk/client-rds";
 import { z } from "zod";
 import { poll } from "../src/aws/poll.js";
 import { defineExecutor, fatal } from "../src/executor.js";
+import { allow, isArn, regionsOf, resourceArn } from "../src/iam/arn.js";
 
 /**
  * Promote a cross-region read replica (a DB cluster or a DB instance) to a standalone
@@ -55,6 +56,17 @@ export const rdsPromoteReadReplica = defineExecutor({
   summary: "Promote a cross-region read replica (cluster or instance) and wait until it accepts writes",
   params,
   aws: true,
+  permissions(p, scope) {
+    const regions = regionsOf(p.region);
+    const [type, id, describe, promote] = p.dbClusterIdentifier
+      ? ["cluster", p.dbClusterIdentifier, "rds:DescribeDBClusters", "rds:PromoteReadReplicaDBCluster"]
+      : ["db", p.dbInstanceIdentifier, "rds:DescribeDBInstances", "rds:PromoteReadReplica"];
+    const arn = isArn(id)
+      ? id
+      : resourceArn("rds", type, { DbClusterInstanceName: id, DbInstanceName: id }, scope, p.region);
+    const read = allow(describe, [arn], regions);
+    return { check: [read], run: [read, allow(promote, [arn], regions)] };
+  },
   describe: (p) =>
     `RDS ${p.dbClusterIdentifier ? `PromoteReadReplicaDBCluster ${p.dbClusterIdentifier}` : `PromoteReadReplica ${p.dbInstanceIdentifier}`} in ${p.region}, then wait until available`,
   async check(p, ctx) {

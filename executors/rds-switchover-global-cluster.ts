@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { checkWriter, moveWriter } from "../src/aws/global-cluster.js";
 import { defineExecutor } from "../src/executor.js";
-import { GlobalClusterTarget } from "./rds-failover-global-cluster.js";
+import { GlobalClusterTarget, globalClusterPermissions } from "./rds-failover-global-cluster.js";
 
 /** Planned switchover (no data loss) of an Aurora global database: the failback path. */
 export const rdsSwitchoverGlobalCluster = defineExecutor({
@@ -9,6 +9,7 @@ export const rdsSwitchoverGlobalCluster = defineExecutor({
   summary: "Switch an Aurora global database's writer to another region without data loss",
   params: z.strictObject(GlobalClusterTarget),
   aws: true,
+  permissions: (p, scope) => globalClusterPermissions(p, scope, "rds:SwitchoverGlobalCluster"),
   describe: (p) =>
     `RDS SwitchoverGlobalCluster ${p.globalClusterIdentifier} → ${p.targetRegion} (no data loss), then wait for the new writer`,
   check: checkWriter,

@@ -4,6 +4,7 @@ import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53"
 import { z } from "zod";
 import { poll } from "../src/aws/poll.js";
 import {
+  bareZoneId,
   checkIdentifiers,
   formatWeights,
   resolveZone,
@@ -14,6 +15,7 @@ import {
   type ZoneRef,
 } from "../src/aws/route53-weights.js";
 import { defineExecutor, type ExecutorContext, type Outputs } from "../src/executor.js";
+import { allow, isKnown, resourceArn } from "../src/iam/arn.js";
 
 /**
  * Shift traffic between the sets of a Route 53 weighted record: one atomic
@@ -105,8 +107,10 @@ async function writeSubmitted(ctx: ExecutorContext, c: SubmittedChange): Promise
 const sameWeights = (a: Record<string, number>, b: Record<string, number>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v);
 
+const ROUTE53_REGION = "us-east-1";
+
 async function locate(p: Params, ctx: ExecutorContext) {
-  const r53 = await ctx.aws.client("route-53", "us-east-1");
+  const r53 = await ctx.aws.client("route-53", ROUTE53_REGION);
   const zone = await resolveZone(r53, p, ctx.signal);
   const sets = await weightedSets(r53, zone, p, ctx.signal);
   checkIdentifiers(sets, p.weights, zone, p.recordName);
@@ -154,6 +158,26 @@ export const route53SetWeights = defineExecutor({
   summary: "Set the weights of a Route 53 weighted record in one atomic change and wait for INSYNC",
   params,
   aws: true,
+  permissions(p, scope) {
+    // Route 53 is global: hosted zone and change ARNs have no region or account, and its API
+    // is called in us-east-1 (see `locate`).
+    const regions = [ROUTE53_REGION];
+    const zone = resourceArn(
+      "route53",
+      "hostedzone",
+      { Id: isKnown(p.hostedZoneId) ? bareZoneId(p.hostedZoneId) : undefined },
+      scope,
+      undefined,
+    );
+    const reads = [
+      p.hostedZoneId !== undefined
+        ? allow("route53:GetHostedZone", [zone], regions)
+        : allow("route53:ListHostedZonesByName", ["*"], regions),
+      allow("route53:ListResourceRecordSets", [zone], regions),
+      allow("route53:GetChange", [resourceArn("route53", "change", {}, scope, undefined)], regions),
+    ];
+    return { check: reads, run: [...reads, allow("route53:ChangeResourceRecordSets", [zone], regions)] };
+  },
   describe: (p) =>
     `Route 53 ChangeResourceRecordSets on ${p.recordName} in ${p.hostedZoneId ?? p.zoneName}: weights ${formatWeights(p.weights)} in one atomic change (UPSERT, each set's other attributes kept)${p.waitForSync === false ? "" : ", then GetChange until INSYNC"}; clients may keep the old answer for one TTL`,
   async check(p, ctx) {

@@ -4,6 +4,7 @@ import { latestDatapoint } from "../src/aws/latest-metric.js";
 import { operationError } from "../src/aws/sdk-operation.js";
 import { WholeNumber } from "../src/aws/whole-number.js";
 import { defineExecutor, type ExecutorContext, fatal, retryable } from "../src/executor.js";
+import { allow, regionsOf, resourceArn } from "../src/iam/arn.js";
 import { formatDuration, parseDuration } from "../src/language/duration.js";
 import { Duration } from "../src/language/schema.js";
 
@@ -52,6 +53,19 @@ export const s3ReplicationReady = defineExecutor({
     "Check that an S3 bucket replicates to the recovery bucket (an Enabled rule) with its backlog under thresholds",
   params,
   aws: true,
+  permissions(p, scope) {
+    const regions = regionsOf(p.region);
+    const bucket = resourceArn("s3", "bucket", { BucketName: p.bucket }, scope, undefined);
+    return {
+      run: [
+        // IAM's name for the SDK's GetBucketReplication.
+        allow("s3:GetReplicationConfiguration", [bucket], regions, "GetBucketReplication"),
+        ...(p.maxPendingOperations === undefined && p.maxReplicationLatency === undefined
+          ? []
+          : [allow("cloudwatch:GetMetricData", ["*"], regions)]),
+      ],
+    };
+  },
   idempotent: true,
   readOnly: true,
   describe: (p) => {

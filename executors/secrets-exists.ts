@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { replicationStatuses } from "../src/aws/secret-replication.js";
 import { defineExecutor, ExecutorError } from "../src/executor.js";
+import { allow, arnPart, isArn, listOf, regionsOf, resourceArn } from "../src/iam/arn.js";
+import type { PermissionScope } from "../src/iam/permission.js";
 
 /**
  * The secrets a region needs exist there, before traffic moves: "secondary region missing
@@ -36,6 +38,29 @@ export const secretsExists = defineExecutor({
       path: ["replication", "from"],
     }),
   aws: true,
+  permissions(p, scope) {
+    const arns = secretArns(listOf(p.secretIds), scope, p.region);
+    const regions = regionsOf(p.region);
+    return {
+      run: [
+        allow("secretsmanager:DescribeSecret", arns, regions),
+        // `readable` may be known only at run time: then it may be true.
+        ...(p.readable === undefined || p.readable === false
+          ? []
+          : [allow("secretsmanager:GetSecretValue", arns, regions)]),
+        // Replication is read from the primary secrets, in their region.
+        ...(p.replication
+          ? [
+              allow(
+                "secretsmanager:DescribeSecret",
+                secretArns(listOf(p.secretIds), scope, p.replication.from),
+                regionsOf(p.replication.from),
+              ),
+            ]
+          : []),
+      ],
+    };
+  },
   idempotent: true,
   readOnly: true,
   describe: (p) =>
@@ -71,3 +96,18 @@ export const secretsExists = defineExecutor({
     return { checked: p.secretIds.length };
   },
 });
+
+/** A secret's ARN ends in `-` and six random characters: `-??????` matches exactly those. */
+function secretArns(ids: readonly unknown[], scope: PermissionScope, region: unknown): string[] {
+  return ids.map((id) => {
+    if (isArn(id)) return id;
+    const name = arnPart(id);
+    return resourceArn(
+      "secretsmanager",
+      "Secret",
+      { SecretId: name === "*" ? "*" : `${name}-??????` },
+      scope,
+      region,
+    );
+  });
+}

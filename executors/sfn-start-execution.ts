@@ -2,6 +2,7 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import { z } from "zod";
 import { poll } from "../src/aws/poll.js";
 import { defineExecutor, ExecutorError } from "../src/executor.js";
+import { allow, arnPart, isArn, regionsOf, resourceArn } from "../src/iam/arn.js";
 
 /**
  * Start a Step Functions execution and wait for its end, returning its output (e.g. "scale
@@ -23,6 +24,17 @@ export const sfnStartExecution = defineExecutor({
     wait: z.boolean().optional().describe("Wait for the end (default true)"),
   }),
   aws: true,
+  permissions(p, scope) {
+    const regions = regionsOf(p.region);
+    const machine = isArn(p.stateMachineArn)
+      ? p.stateMachineArn
+      : resourceArn("states", "stateMachine", {}, scope, p.region);
+    const execution = isArn(p.stateMachineArn)
+      ? executionArn(p.stateMachineArn, arnPart(p.name))
+      : resourceArn("states", "execution", { ExecutionId: p.name }, scope, p.region);
+    const read = allow("states:DescribeExecution", [execution], regions);
+    return { check: [read], run: [read, allow("states:StartExecution", [machine], regions)] };
+  },
   describe: (p) =>
     `Step Functions StartExecution ${p.stateMachineArn.split(":").at(-1)} as "${p.name}" in ${p.region}${p.wait === false ? "" : ", wait for its end"}`,
   async check(p, ctx) {

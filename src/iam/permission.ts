@@ -11,6 +11,16 @@ export interface Permission {
   action: string;
   /** ARNs, ARN patterns with `*`, or `["*"]`. Never empty. */
   resources: string[];
+  /**
+   * The regions the call is sent to (`*`: known only at run time). Absent: the scope's region.
+   * ARC's data plane is called in its cluster endpoints' regions, Route 53 in us-east-1.
+   */
+  regions?: string[];
+  /**
+   * The SDK operation this action authorizes, when IAM names it otherwise (S3's
+   * `GetBucketReplication` is `s3:GetReplicationConfiguration`); absent: the action's own name.
+   */
+  operation?: string;
 }
 
 /** Where a step's calls land, as the engine will make them. */
@@ -21,6 +31,8 @@ export interface PermissionScope {
   region: string;
   /** `aws`, `aws-cn`, `aws-us-gov`. */
   partition: string;
+  /** Where the runbook lives: an `@aws-sdk/client-*` installed there is found first (`aws.call`). */
+  runbookDir?: string;
 }
 
 /** An executor's declaration: `check` is what its read-only `check()` calls; `run` what `run()` calls. */
