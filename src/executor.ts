@@ -14,6 +14,7 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import type { ExecutorPermissions, PermissionScope } from "./iam/permission.js";
 import type { ErrorClass } from "./journal/events.js";
 
 /**
@@ -149,6 +150,14 @@ export interface ExecutorDefinition<S extends z.ZodType = z.ZodType> {
   readOnly?: boolean;
   /** Calls AWS: the account guard (`metadata.accounts`) runs before its first side effect. */
   aws?: boolean;
+  /**
+   * The IAM actions `check()` and `run()` send, each with the resource ARNs its params determine
+   * (`runbook iam-policy`, the permission proof of `runbook check`). Pure: no I/O. Params are
+   * rendered as far as the environment allows and not parsed: a value known only at run time is
+   * still a `${{ … }}` string wherever it stands (even where the schema wants a list or a
+   * number), and becomes `*` in an ARN (`arnPart`, src/iam/arn.ts).
+   */
+  permissions?(params: z.infer<S>, scope: PermissionScope): ExecutorPermissions;
   /**
    * Checks beyond the params schema, at `runbook validate` time, before anything runs (an
    * `aws.call` input against the SDK's operation schema). Values that are expressions are

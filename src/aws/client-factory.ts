@@ -15,13 +15,24 @@ import { operationShapes } from "./sdk-shapes.js";
 export interface ClientFactoryOptions {
   /** Service → endpoint URL, e.g. from environments/sandbox.yaml; `*` for every service. */
   endpoints?: Record<string, string>;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Static keys (the sandbox), or a provider the SDK calls before signing (an assumed role's session). */
+  credentials?: StaticCredentials | CredentialProvider;
   maxAttempts?: number;
   /** Where the runbooks live: an `@aws-sdk/client-*` installed there is found first. */
   projectDir?: string;
+  /** Sees every command sent, before it is signed (tests: each call must be a declared permission). */
+  onCommand?: (service: string, operation: string, region: string) => void;
 }
 
 type Destroyable = SdkClient & { destroy(): void };
+
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+export type CredentialProvider = () => Promise<StaticCredentials>;
 
 export function createClientFactory(
   options: ClientFactoryOptions = {},
@@ -71,6 +82,8 @@ export function createClientFactory(
             : {}),
         }) as Destroyable;
       });
+      const onCommand = options.onCommand;
+      if (onCommand) client = client.then((c) => watchCommands(c, service, region, onCommand));
       cache.set(key, client);
     }
     return client;
@@ -103,4 +116,32 @@ export function createClientFactory(
       cache.clear();
     },
   };
+}
+
+/** A middleware that tells `onCommand` of each command sent (`DescribeGlobalClustersCommand` → `DescribeGlobalClusters`). */
+function watchCommands<C extends Destroyable>(
+  client: C,
+  service: string,
+  region: string,
+  onCommand: NonNullable<ClientFactoryOptions["onCommand"]>,
+): C {
+  const stack = (client as unknown as { middlewareStack: MiddlewareStack }).middlewareStack;
+  stack.add(
+    (next, context) => (args) => {
+      onCommand(service, String(context.commandName ?? "").replace(/Command$/, ""), region);
+      return next(args);
+    },
+    { step: "initialize", name: "runbookOnCommand" },
+  );
+  return client;
+}
+
+interface MiddlewareStack {
+  add(
+    middleware: (
+      next: (args: unknown) => Promise<unknown>,
+      context: { commandName?: string },
+    ) => (args: unknown) => Promise<unknown>,
+    options: { step: "initialize"; name: string },
+  ): void;
 }

@@ -10,6 +10,7 @@ import { parseInputPairs, resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
 import { chooseEnvironment } from "../project/project-config.js";
 import { type CommandIO, writeLine } from "./io.js";
+import { type PermissionReport, permissionLines, provePreflight } from "./permission-preflight.js";
 import { prepare } from "./prepare.js";
 
 export interface CheckOptions {
@@ -33,20 +34,24 @@ export async function checkCommand(arg: string, opts: CheckOptions, io: CommandI
   const inputs = resolveInputs(runbook, parseInputPairs(opts.input ?? []));
   const watchMs = opts.watch ? parseDuration(opts.watch) : undefined;
   if (opts.watch && !watchMs) throw new UsageError(`--watch: not a duration: ${opts.watch} (e.g. 30s, 5m)`);
-  const { environment, aws } = await prepare(runbook, chooseEnvironment(opts.env, io), io);
+  const { environment, aws, sessions } = await prepare(runbook, chooseEnvironment(opts.env, io), io);
   const logger = pino({ level: "silent" });
   const scratchDir = mkdtempSync(join(tmpdir(), "runbook-check-"));
   try {
     for (;;) {
-      const report = await checkReadiness(runbook, {
+      // Permissions first: a probe refused below is then explained by the line naming its action.
+      const permissions = await provePreflight(runbook, environment, sessions, inputs);
+      const readiness = await checkReadiness(runbook, {
         registry: executors,
         scope: { inputs, steps: {}, env: io.env, vars: environment?.vars ?? {} },
         aws,
+        sessions,
         logger,
         workdir: io.cwd,
         scratchDir,
       });
-      print(report, io, Boolean(opts.json));
+      const report = { ...readiness, ready: readiness.ready && (permissions?.proven ?? true) };
+      print(report, permissions, io, Boolean(opts.json));
       if (opts.publish)
         await publish(
           report,
@@ -62,12 +67,18 @@ export async function checkCommand(arg: string, opts: CheckOptions, io: CommandI
   }
 }
 
-function print(report: ReadinessReport, io: CommandIO, json: boolean): void {
+function print(
+  report: ReadinessReport,
+  permissions: PermissionReport | undefined,
+  io: CommandIO,
+  json: boolean,
+): void {
   if (json) {
-    writeLine(io.stdout, JSON.stringify(report));
+    writeLine(io.stdout, JSON.stringify({ ...report, ...(permissions ? { permissions } : {}) }));
     return;
   }
   writeLine(io.stdout, `${report.runbook} at ${report.checkedAt}: ${report.ready ? "READY" : "NOT READY"}`);
+  if (permissions) for (const line of permissionLines(permissions)) writeLine(io.stdout, line);
   const width = Math.max(...report.rows.map((r) => r.id.length));
   const typeWidth = Math.max(...report.rows.map((r) => r.type.length));
   for (const r of report.rows)

@@ -1,5 +1,7 @@
 import { executors } from "../../executors/index.js";
+import { accountIdOf } from "../aws/account-sessions.js";
 import { describePlan } from "../engine/plan.js";
+import { accountsTouched } from "../engine/step-accounts.js";
 import { loadEnvironment } from "../environment/environment.js";
 import { formatDuration } from "../language/duration.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
@@ -18,12 +20,20 @@ export async function planCommand(
   // Plan touches nothing: the environment only supplies values; no AWS call is made.
   const choice = chooseEnvironment(opts.env, io);
   const environment = choice ? loadEnvironment(choice.name, io.cwd, homeOf(io), io.env) : undefined;
-  const steps = describePlan(rb, executors, {
-    inputs,
-    steps: {},
-    env: io.env,
-    vars: environment?.vars ?? {},
-  });
+  const scope = { inputs, steps: {}, env: io.env, vars: environment?.vars ?? {} };
+  const steps = describePlan(rb, executors, scope);
+  // Which account each AWS step calls into, and as which role: an unknown alias is refused now.
+  const where = new Map<string, { account: string; accountId: string; roles: string[] }>();
+  for (const use of accountsTouched(rb, executors, scope, (ref) =>
+    accountIdOf(ref, environment?.aws.accounts, environment?.name),
+  )) {
+    if (use.account === undefined) continue;
+    const account = use.written ? `${use.written} (${use.account})` : use.account;
+    const roles = (environment?.aws.roles ?? [])
+      .filter((r) => r.account === use.account)
+      .map((r) => `${r.roleArn}${r.regions ? ` in ${r.regions.join(", ")}` : ""}`);
+    for (const id of use.steps) where.set(id, { account, accountId: use.account, roles });
+  }
   const pnr = steps.find((s) => s.pointOfNoReturn)?.id;
   if (opts.json) {
     const plan = {
@@ -36,7 +46,10 @@ export async function planCommand(
       inputs: Object.fromEntries(
         Object.entries(inputs).map(([k, v]) => [k, rb.inputs[k]?.secret ? "***" : v]),
       ),
-      steps,
+      steps: steps.map((s) => {
+        const w = where.get(s.id);
+        return w ? { ...s, accountId: w.accountId, roles: w.roles } : s;
+      }),
       abort: rb.abort,
       pointOfNoReturn: pnr ?? null,
     };
@@ -63,6 +76,7 @@ export async function planCommand(
       s.gate ? "GATE: approval before this step" : "",
       s.milestone ? `milestone ${s.milestone}` : "",
       s.pointOfNoReturn ? "POINT OF NO RETURN" : "",
+      accountTag(where.get(s.id)),
     ].filter(Boolean);
     const label = s.parent ? `     ‖ ${s.id}` : `${String(++n).padStart(3)}. ${s.id}`;
     writeLine(
@@ -76,7 +90,7 @@ export async function planCommand(
       const window = a.during ? `during ${a.during.join(", ")}` : "for the whole run";
       writeLine(
         io.stdout,
-        `  - ${a.id}: ${a.probe.type} every ${formatDuration(a.everyMs)} ${window}${a.failures > 1 ? `, fires after ${a.failures} failures` : ""}`,
+        `  - ${a.id}: ${a.probe.type} every ${formatDuration(a.everyMs)} ${window}${a.failures > 1 ? `, fires after ${a.failures} failures` : ""}${where.has(`abort:${a.id}`) ? `  (${accountTag(where.get(`abort:${a.id}`))})` : ""}`,
       );
     }
   }
@@ -86,7 +100,10 @@ export async function planCommand(
       io.stdout,
       `\nOn abort${pnr ? ` (before "${pnr}" starts; after it, only steps marked always)` : ""}:`,
     );
-    for (const s of onAbort) writeLine(io.stdout, `  - ${s.id}  [${s.type}] ${s.description}`);
+    for (const s of onAbort) {
+      const tag = accountTag(where.get(s.id));
+      writeLine(io.stdout, `  - ${s.id}  [${s.type}] ${s.description}${tag ? `  (${tag})` : ""}`);
+    }
   }
   if (pnr)
     writeLine(
@@ -95,4 +112,10 @@ export async function planCommand(
     );
   writeLine(io.stdout, "\nNothing was executed.");
   return 0;
+}
+
+/** `account recovery (222222222222) as arn:aws:iam::222222222222:role/arc`. */
+function accountTag(w: { account: string; roles: string[] } | undefined): string {
+  if (!w) return "";
+  return `account ${w.account} ${w.roles.length ? `as ${w.roles.join("; ")}` : "with the base credentials"}`;
 }

@@ -1,7 +1,9 @@
 import { dirname } from "node:path";
 import { executors } from "../../executors/index.js";
-import { createClientFactory } from "../aws/client-factory.js";
-import { guardAccount } from "../engine/account-guard.js";
+import { type AccountSessions, createAccountSessions } from "../aws/account-sessions.js";
+import { type ClientFactoryOptions, createClientFactory } from "../aws/client-factory.js";
+import { guardAccounts } from "../engine/account-guard.js";
+import { type ApprovalIdentity, approvalIdentityFor } from "../engine/gates.js";
 import { resolveIdentity } from "../engine/identity.js";
 import { type Environment, loadEnvironment } from "../environment/environment.js";
 import { UsageError } from "../errors.js";
@@ -21,8 +23,13 @@ export interface Prepared {
   environment?: Environment;
   /** What chose the environment (`--env`, `$RUNBOOK_ENV`, the project config): journaled. */
   environmentSource?: string;
+  /** The base credentials' clients; `destroy()` closes the sessions' too. */
   aws: AwsClientFactory & { destroy(): void };
+  /** Clients per account (assumed roles of the environment), checked by the account guard. */
+  sessions: AccountSessions;
   operator: string;
+  /** How approvers prove who they are, and at which STS (engine/gates.ts). */
+  approvals: ApprovalIdentity;
 }
 
 export async function prepare(
@@ -40,35 +47,59 @@ export async function prepare(
         : "Environments live in environments/<name>.yaml",
     );
   }
-  const aws = createClientFactory({
+  const client: ClientFactoryOptions = {
     // An SDK client package installed beside the runbook is found first, as validation found it.
     projectDir: dirname(runbook.file),
     ...(environment ? { endpoints: environment.aws.endpoints } : {}),
     ...(environment?.aws.credentials ? { credentials: environment.aws.credentials } : {}),
-  });
+  };
+  const base = createClientFactory(client);
+  let sessions: AccountSessions | undefined;
   try {
     const region = environment?.aws.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1";
-    await guardAccount(
+    // Who acts comes first: it names the role sessions the guard opens.
+    const operator = await resolveIdentity(
+      io.env,
+      environment?.aws.credentials ? { aws: base, region } : undefined,
+    );
+    sessions = createAccountSessions({
+      client,
+      base,
+      region,
+      operator,
+      ...(environment
+        ? { accounts: environment.aws.accounts, roles: environment.aws.roles, environment: environment.name }
+        : {}),
+    });
+    await guardAccounts(
       runbook,
       executors,
       {
         ...(runbook.accounts ? { runbook: runbook.accounts } : {}),
         ...(environment?.accounts ? { environment: environment.accounts } : {}),
       },
-      aws,
-      region,
+      sessions,
+      { inputs: {}, steps: {}, env: io.env, vars: environment?.vars ?? {} },
     );
-    const operator = await resolveIdentity(
-      io.env,
-      environment?.aws.credentials ? { aws, region } : undefined,
-    );
+    const owned = sessions;
+    const aws = {
+      client: base.client,
+      call: base.call,
+      destroy() {
+        owned.destroy();
+        base.destroy();
+      },
+    };
     return {
       ...(environment ? { environment, ...(choice ? { environmentSource: choice.source } : {}) } : {}),
       aws,
+      sessions,
       operator,
+      approvals: approvalIdentityFor(runbook, environment, region),
     };
   } catch (err) {
-    aws.destroy();
+    sessions?.destroy();
+    base.destroy();
     throw err;
   }
 }
@@ -99,7 +130,9 @@ export function engineBase(p: Prepared, ctx: Pick<CommandIO, "cwd" | "env">) {
     workdir: projectWorkdir(ctx.cwd),
     env: ctx.env,
     aws: p.aws,
+    sessions: p.sessions,
     operator: p.operator,
+    approvals: p.approvals,
     ...(p.environment
       ? {
           environment: {

@@ -3,9 +3,10 @@ import { UsageError } from "../errors.js";
 import { parseInputPairs, resolveInputs } from "../language/inputs.js";
 import { loadRunbook } from "../language/load.js";
 import { chooseEnvironment } from "../project/project-config.js";
-import type { CommandIO } from "./io.js";
+import { type CommandIO, writeLine } from "./io.js";
 import { RunOutput } from "./live-view.js";
 import { settle } from "./outcome.js";
+import { PermissionsMissingError, permissionLines, provePreflight } from "./permission-preflight.js";
 import { attendedEngineOptions, prepare } from "./prepare.js";
 
 export interface RunOptions {
@@ -16,6 +17,8 @@ export interface RunOptions {
   env?: string;
   /** Recorded as a drill (used by `runbook drill` when it runs the engine in a process it may kill). */
   asDrill?: boolean;
+  /** `--no-permission-check`: skip the IAM simulation before the first side effect. */
+  permissionCheck?: boolean;
 }
 
 export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): Promise<number> {
@@ -28,6 +31,24 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
       throw new UsageError(`--declared-at: not an ISO-8601 time: ${opts.declaredAt}`);
   }
   const prepared = await prepare(runbook, chooseEnvironment(opts.env, io), io);
+  if (opts.permissionCheck !== false) {
+    try {
+      const proof = await provePreflight(runbook, prepared.environment, prepared.sessions, inputs);
+      if (proof?.proven && proof.unproven.length)
+        for (const line of permissionLines(proof)) writeLine(io.stderr, line);
+      if (proof && !proof.proven) {
+        throw new PermissionsMissingError(
+          `runbook ${runbook.name} would be refused by IAM; nothing was run:\n${permissionLines(proof).join("\n")}`,
+          proof.missing.length
+            ? "Grant them (runbook iam-policy prints the whole policy), check with: runbook check, then run again."
+            : "Allow iam:SimulatePrincipalPolicy on yourself (it is in runbook iam-policy's read-only part), or, knowing the risk, run with --no-permission-check.",
+        );
+      }
+    } catch (err) {
+      prepared.aws.destroy();
+      throw err;
+    }
+  }
   const out = new RunOutput(io, Boolean(opts.json));
   try {
     const outcome = await startExecution(

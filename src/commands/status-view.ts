@@ -54,6 +54,10 @@ export function renderStatus(
       st.status === "awaiting-approval"
         ? `waiting for approval (${st.approvals.length}/${st.gateRequested?.minApprovals ?? 1})`
         : "",
+      // Why the last approval attempt did not count: the approver is waiting to hear it.
+      st.status === "awaiting-approval" && st.refusals?.length
+        ? `refused${st.refusals.at(-1)!.claimed ? ` ${st.refusals.at(-1)!.claimed}` : ""}: ${st.refusals.at(-1)!.reason}`
+        : "",
       st.approvals.length && st.status !== "awaiting-approval"
         ? `approved by ${st.approvals.map((a) => a.by).join(", ")}`
         : "",

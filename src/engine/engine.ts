@@ -4,24 +4,20 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { createActor } from "xstate";
 import { executors as defaultRegistry } from "../../executors/index.js";
+import type { AccountSessions } from "../aws/account-sessions.js";
 import { createClientFactory } from "../aws/client-factory.js";
 import { UsageError } from "../errors.js";
 import type { AwsClientFactory, ExecutorDefinition } from "../executor.js";
 import type { AnyJournalEvent, ExecutionMode } from "../journal/events.js";
 import { applyEvent, type ExecutionState, foldEvents } from "../journal/fold.js";
 import { JournalWriter, readJournal } from "../journal/journal.js";
-import {
-  approvalsInbox,
-  engineLogPath,
-  executionDir,
-  journalPath,
-  newExecutionId,
-} from "../journal/paths.js";
+import { engineLogPath, executionDir, journalPath, newExecutionId } from "../journal/paths.js";
 import { renderDeep } from "../language/expressions.js";
 import type { Runbook } from "../language/runbook.js";
 import { AbortWatcher } from "./abort-watcher.js";
-import { GateKeeper, type GateKeeperOptions } from "./approvals.js";
+import type { GateKeeperOptions } from "./approvals.js";
 import { createEngineLogger } from "./engine-logger.js";
+import { type ApprovalIdentity, createGateKeeper } from "./gates.js";
 import { acquireLock } from "./lock.js";
 import { createRunbookMachine, interruptOpenIntents } from "./machine.js";
 import { missedMilestones } from "./missed-milestones.js";
@@ -48,9 +44,13 @@ export interface EngineOptions {
   onProgress?: (stepId: string, message: string) => void;
   registry?: ReadonlyMap<string, ExecutorDefinition>;
   aws?: AwsClientFactory;
+  /** Clients per account (the environment's roles); each execution names its own role sessions. */
+  sessions?: AccountSessions;
   clock?: () => Date;
   random?: () => number;
   approvalPollMs?: number;
+  /** How approvers prove who they are (gates.ts); absent: names, and a gate naming an ARN never opens. */
+  approvals?: ApprovalIdentity;
   /** Stop at the next safe point (between steps), leaving a resumable execution. */
   stop?: AbortSignal;
 }
@@ -210,6 +210,8 @@ async function drive(
 ): Promise<ExecutionOutcome> {
   const logger = createEngineLogger(engineLogPath(o.home, executionId), executionId, redactor);
   const aws = o.aws ?? createClientFactory();
+  // Role sessions named operator + execution id, so CloudTrail ties each call to this run.
+  const sessions = o.sessions?.forExecution(executionId);
   const rt = new Runtime(runbook, executionId, journal, initial, {
     registry: o.registry ?? defaultRegistry,
     inputs,
@@ -217,6 +219,7 @@ async function drive(
     redactor,
     logger,
     aws,
+    ...(sessions ? { sessions } : {}),
     clock: o.clock ?? (() => new Date()),
     random: o.random ?? Math.random,
     workdir: o.workdir,
@@ -227,36 +230,7 @@ async function drive(
     ...(o.rerun ? { rerun: o.rerun } : {}),
     ...(o.stop ? { stop: o.stop } : {}),
   });
-  const gates = new GateKeeper({
-    operator: o.operator,
-    autoApprove: o.autoApprove,
-    inbox: approvalsInbox(o.home, executionId),
-    ...(o.prompt ? { prompt: o.prompt } : {}),
-    ...(o.onWaiting ? { onWaiting: o.onWaiting } : {}),
-    ...(o.approvalPollMs ? { pollMs: o.approvalPollMs } : {}),
-    journal: {
-      requested: (stepId, r) =>
-        rt.record(
-          "gate.requested",
-          {
-            prompt: r.prompt,
-            minApprovals: r.minApprovals,
-            ...(r.approvers ? { approvers: r.approvers } : {}),
-          },
-          stepId,
-        ),
-      approved: (stepId, by, via) => rt.record("gate.approved", { by, via }, stepId),
-      declined: (stepId, by, via, reason) =>
-        rt.record("gate.declined", { by, via, ...(reason ? { reason } : {}) }, stepId),
-    },
-  });
-  for (const [id, st] of initial.steps)
-    gates.seed(
-      id,
-      st.approvals.map((a) => a.by),
-      st.gateRequested !== undefined,
-    );
-  rt.gates = gates;
+  rt.gates = createGateKeeper(rt, initial, o, aws);
 
   const machine = createRunbookMachine(rt);
   const actor = createActor(machine);
@@ -285,7 +259,7 @@ async function drive(
           scratchDir: join(executionDir(o.home, executionId), "probes", c.id),
           env: o.env,
           secrets: () => redactor.list(),
-          aws,
+          aws: rt.awsFor(rt.accountOf(c.probe)),
           milestone: () => undefined,
           measure: () => undefined,
           progress: () => undefined,
@@ -333,6 +307,7 @@ async function drive(
     watcher.stop();
     actor.stop();
     journal.close();
+    sessions?.destroy();
     if (!o.aws) (aws as { destroy?: () => void }).destroy?.();
     logger.flush();
   }

@@ -50,7 +50,24 @@ async function awsCallerArn(env: Record<string, string | undefined>): Promise<st
 }
 
 async function callerArn(aws: AwsClientFactory, region: string): Promise<string | undefined> {
+  return (await proveCaller(aws, region)).arn;
+}
+
+/**
+ * The engine's own identity, proven the way an approver's is: STS says whose credentials these
+ * are. It is the operator's approval (`--approve`, the terminal) where gates need identities.
+ */
+export async function proveCaller(
+  aws: AwsClientFactory,
+  region: string,
+  signal?: AbortSignal,
+): Promise<{ arn: string; requestId: string }> {
   const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
   const sts = await aws.client("sts", region);
-  return (await sts.send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(3000) })).Arn;
+  const timeout = AbortSignal.timeout(3000);
+  const out = await sts.send(new GetCallerIdentityCommand({}), {
+    abortSignal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+  });
+  if (!out.Arn) throw new Error("STS GetCallerIdentity returned no ARN");
+  return { arn: out.Arn, requestId: out.$metadata.requestId ?? "" };
 }

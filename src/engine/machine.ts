@@ -61,6 +61,7 @@ export function createRunbookMachine(rt: Runtime) {
         durationMs,
         willRetry,
         ...(retryInMs !== undefined ? { retryInMs } : {}),
+        ...rt.takeCalls(stepId),
       },
       stepId,
     );
@@ -120,6 +121,7 @@ export function createRunbookMachine(rt: Runtime) {
             outputs: out.outputs,
             durationMs: out.durationMs,
             ...(out.alreadyInPlace ? { alreadyInPlace: true } : {}),
+            ...rt.takeCalls(stepId),
           },
           stepId,
         );
@@ -211,6 +213,7 @@ export function interruptOpenIntents(rt: Runtime, message: string): void {
         error: { message, class: "fatal" },
         durationMs: rt.attemptElapsedMs(stepId),
         willRetry: false,
+        ...rt.takeCalls(stepId),
       },
       stepId,
     );

@@ -24,6 +24,7 @@ export function describePlan(
     type: s.type,
     phase,
     description: describeStep(s, registry, scope),
+    ...(s.account ? { account: s.account } : {}),
     ...(s.parent ? { parent: s.parent } : {}),
     ...(s.milestone ? { milestone: s.milestone } : {}),
     ...(s.pointOfNoReturn ? { pointOfNoReturn: true } : {}),

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AccountSessions } from "../aws/account-sessions.js";
 import {
   type AwsClientFactory,
   classifyError,
@@ -13,6 +14,7 @@ import {
   type Scope,
 } from "../language/expressions.js";
 import { type ExecutorStepIR, executorSteps, type Runbook } from "../language/runbook.js";
+import { renderAccountRef } from "./step-accounts.js";
 
 /**
  * Would a failover work right now? Read-only probes run for real; steps with side effects
@@ -41,6 +43,8 @@ export interface ReadinessOptions {
   registry: ReadonlyMap<string, ExecutorDefinition>;
   scope: Scope;
   aws: AwsClientFactory;
+  /** Clients per account: a step that names its `account:` is checked through that account's role. */
+  sessions?: Pick<AccountSessions, "factoryFor">;
   logger: Logger;
   workdir: string;
   scratchDir: string;
@@ -70,7 +74,10 @@ export async function checkReadiness(runbook: Runbook, o: ReadinessOptions): Pro
       const executor = o.registry.get(a.probe.type)!;
       const base = { id: a.id, kind: "abort-criterion" as const, type: a.probe.type };
       try {
-        await executor.run(executor.params.parse(renderDeep(a.probe.with, o.scope)), context(o, a.id));
+        await executor.run(
+          executor.params.parse(renderDeep(a.probe.with, o.scope)),
+          context(o, a.id, a.probe.account),
+        );
         return { ...base, status: "ready", detail: "would not fire now" };
       } catch (err) {
         return { ...base, status: "not-ready", detail: `would fire now: ${classifyError(err).message}` };
@@ -107,7 +114,7 @@ async function checkStep(step: ExecutorStepIR, o: ReadinessOptions): Promise<Rea
       detail: `params: ${parsed.error.issues[0]?.message ?? "invalid"}`,
     };
   }
-  const ctx = context(o, step.id);
+  const ctx = context(o, step.id, step.account);
   if (executor.readOnly) {
     try {
       await executor.run(parsed.data, ctx);
@@ -147,7 +154,7 @@ function stepRefs(value: unknown): string[] {
   return [...ids];
 }
 
-function context(o: ReadinessOptions, id: string): ExecutorContext {
+function context(o: ReadinessOptions, id: string, account: string | undefined): ExecutorContext {
   return {
     executionId: "readiness-check",
     stepId: id,
@@ -158,7 +165,7 @@ function context(o: ReadinessOptions, id: string): ExecutorContext {
     cwd: o.workdir,
     scratchDir: o.scratchDir,
     env: o.scope.env,
-    aws: o.aws,
+    aws: o.sessions ? o.sessions.factoryFor(renderAccountRef(account, o.scope)) : o.aws,
     milestone: () => undefined,
     measure: () => undefined,
     progress: () => undefined,

@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import type { AccountSessions } from "../aws/account-sessions.js";
+import type { CallCounter } from "../aws/counted-calls.js";
 import type { AwsClientFactory, ExecutorDefinition } from "../executor.js";
 import type { AnyJournalEvent, EventData, EventType } from "../journal/events.js";
 import { achievedRtoMs, applyEvent, type ExecutionState, observedRpoMs } from "../journal/fold.js";
@@ -8,6 +10,7 @@ import type { ExecutorStepIR, ParallelStepIR, Runbook } from "../language/runboo
 import type { AbortWatcher } from "./abort-watcher.js";
 import type { GateKeeper } from "./approvals.js";
 import type { Redactor } from "./redact.js";
+import { renderAccountRef } from "./step-accounts.js";
 
 /**
  * What one engine process knows while it drives an execution. Execution state is not kept
@@ -31,6 +34,8 @@ export class Runtime {
   readonly nextBackoffMs = new Map<string, number>();
   /** Steps the operator asked to run again although a crash left them in doubt. */
   readonly rerun: Set<string>;
+  /** The AWS calls of each step's current attempt, journaled with its outcome. */
+  readonly callCounters = new Map<string, CallCounter>();
   /** Why the run is failing, for the terminal event. */
   failure?: { stepId: string; message: string };
 
@@ -46,6 +51,8 @@ export class Runtime {
       redactor: Redactor;
       logger: Logger;
       aws: AwsClientFactory;
+      /** Clients per account, sessions named after this execution; without it every call uses `aws`. */
+      sessions?: AccountSessions;
       clock: () => Date;
       random: () => number;
       workdir: string;
@@ -81,6 +88,34 @@ export class Runtime {
     ) as AnyJournalEvent;
     this.live = applyEvent(this.live, event)!;
     this.deps.onEvent?.(event);
+  }
+
+  /** The account id a step (or probe) calls into; `undefined`: the base credentials'. */
+  accountOf(s: { account?: string }): string | undefined {
+    const ref = renderAccountRef(s.account, this.scope());
+    return this.deps.sessions ? this.deps.sessions.accountId(ref) : ref;
+  }
+
+  /** The clients of an account's session. */
+  awsFor(account: string | undefined): AwsClientFactory {
+    return this.deps.sessions ? this.deps.sessions.factoryFor(account) : this.deps.aws;
+  }
+
+  /**
+   * What the journal says about who makes a step's calls: its account when it names one,
+   * and the principal's ARN. Unknown when STS cannot say; the step's own calls will tell.
+   */
+  async callerOf(account: string | undefined): Promise<{ account?: string; principal?: string }> {
+    const principal = await this.deps.sessions?.principalFor(account).catch(() => undefined);
+    return { ...(account ? { account } : {}), ...(principal ? { principal } : {}) };
+  }
+
+  /** The calls the step's attempt made, for its outcome event (once). */
+  takeCalls(stepId: string): { calls?: Record<string, number> } {
+    const counter = this.callCounters.get(stepId);
+    this.callCounters.delete(stepId);
+    const calls = counter?.calls();
+    return calls && Object.keys(calls).length ? { calls } : {};
   }
 
   executorStep(stepId: string): ExecutorStepIR {

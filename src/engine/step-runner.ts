@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { countCalls } from "../aws/counted-calls.js";
 import { type ExecutorContext, fatal, type Outputs } from "../executor.js";
 import { renderDeep } from "../language/expressions.js";
 import type { ExecutorStepIR } from "../language/runbook.js";
@@ -59,14 +60,20 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
       `${step.type} params after substitution: ${issue.path.join(".") || "with"}: ${issue.message}`,
     );
   }
-  const ctx = makeContext(rt, step, attempt, signal);
+  const account = rt.accountOf(step);
+  const counter = countCalls(rt.awsFor(account), rt.runbook.dir);
+  rt.callCounters.set(stepId, counter);
+  // Looked up while the check runs (once per session): the journal says who made the calls.
+  const caller = executor.aws ? rt.callerOf(account) : Promise.resolve({});
+  caller.catch(() => undefined);
+  const ctx = makeContext(rt, step, attempt, signal, counter.aws);
 
   if (executor.check) {
     const check = await executor.check(parsed.data, ctx);
     if (check?.inPlace) {
       rt.record(
         "step.checked",
-        { attempt, inPlace: true, ...(check.detail ? { detail: check.detail } : {}) },
+        { attempt, inPlace: true, ...(check.detail ? { detail: check.detail } : {}), ...(await caller) },
         stepId,
       );
       return {
@@ -79,7 +86,7 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
     if (inDoubt) {
       rt.record(
         "step.checked",
-        { attempt, inPlace: false, detail: check?.detail ?? "no check available" },
+        { attempt, inPlace: false, detail: check?.detail ?? "no check available", ...(await caller) },
         stepId,
       );
       if (check === undefined && !executor.idempotent) throw new InDoubtError(stepId);
@@ -90,7 +97,12 @@ export async function runStep(rt: Runtime, stepId: string, signal: AbortSignal):
 
   // Durable before acting, unless running the step twice is harmless anyway.
   rt.attemptStartedAt.set(stepId, performance.now());
-  rt.record("step.intent", { attempt, type: step.type, params: step.with }, stepId, !executor.idempotent);
+  rt.record(
+    "step.intent",
+    { attempt, type: step.type, params: step.with, ...(await caller) },
+    stepId,
+    !executor.idempotent,
+  );
   rt.openIntents.set(stepId, attempt);
   const outputs = await executor.run(parsed.data, ctx);
   // A result that arrives after a timeout or abort is not this attempt's result any more.
@@ -103,6 +115,7 @@ function makeContext(
   step: ExecutorStepIR,
   attempt: number,
   signal: AbortSignal,
+  aws: ExecutorContext["aws"],
 ): ExecutorContext {
   return {
     executionId: rt.executionId,
@@ -115,7 +128,7 @@ function makeContext(
     scratchDir: join(rt.deps.executionDir, "steps", step.id),
     env: rt.deps.env,
     secrets: () => rt.deps.redactor.list(),
-    aws: rt.deps.aws,
+    aws,
     milestone: (name, at) => rt.record("milestone", { name, at: (at ?? rt.now()).toISOString() }, step.id),
     measure: (name, value, unit = "") => rt.record("measure", { name, value, unit }, step.id),
     progress: (message) => rt.deps.onProgress?.(step.id, rt.deps.redactor.string(message)),

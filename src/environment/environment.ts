@@ -10,6 +10,7 @@ import { keysAt } from "../language/schema-keys.js";
 import { SourceMap } from "../language/source-map.js";
 import { readSourceText } from "../language/source-text.js";
 import { locateProjectFile } from "../project/project-config.js";
+import { AccountsField, type EnvironmentRole, RolesField, resolveAccounts } from "./aws-roles.js";
 
 /**
  * An environment file says where a runbook runs: AWS region and endpoints, which accounts
@@ -38,6 +39,9 @@ export const EnvironmentDocument = z.strictObject({
     .strictObject({
       region: z.string().min(1).optional(),
       endpoints: z.record(z.string(), Url).optional(),
+      accounts: AccountsField.optional(),
+      /** Roles the engine assumes (STS AssumeRole) for the steps that name their `account:`. */
+      roles: RolesField.optional(),
     })
     .optional(),
   vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.unknown()).optional(),
@@ -54,6 +58,10 @@ export interface Environment {
     endpoints: Record<string, string>;
     /** Only for the sandbox (dummy keys); real environments use the SDK's credential chain. */
     credentials?: { accessKeyId: string; secretAccessKey: string };
+    /** Alias → account id (`aws.accounts`, rendered). */
+    accounts: Record<string, string>;
+    /** The roles to assume per account (and region), account ids resolved. */
+    roles: EnvironmentRole[];
   };
   vars: Record<string, unknown>;
 }
@@ -65,10 +73,10 @@ export function loadEnvironment(
   home: string,
   env: Record<string, string | undefined>,
 ): Environment {
-  const { file, text, doc } = readEnvironmentFile(arg, cwd);
+  const { file, text, map, doc } = readEnvironmentFile(arg, cwd);
   let sandbox: Record<string, unknown> | undefined;
   if (doc.from === "sandbox") sandbox = readSandbox(home);
-  return resolveEnvironment(file, text, doc, env, sandbox);
+  return resolveEnvironment(file, text, map, doc, env, sandbox);
 }
 
 /** What kind of place an environment is (prod, nonprod, sandbox), without needing a running sandbox. */
@@ -93,7 +101,11 @@ function readEnvironmentFile(arg: string, cwd: string) {
     );
   }
   // Rendered only when a command loads the environment: a broken expression is found now.
-  const broken = findTemplates(parsed.data.vars ?? {}, ["vars"]).flatMap(({ path, text }) => {
+  const templated = [
+    ...findTemplates(parsed.data.vars ?? {}, ["vars"]),
+    ...findTemplates({ accounts: parsed.data.aws?.accounts, roles: parsed.data.aws?.roles }, ["aws"]),
+  ];
+  const broken = templated.flatMap(({ path, text }) => {
     try {
       parseBoundedTemplate(text);
       return [];
@@ -103,27 +115,25 @@ function readEnvironmentFile(arg: string, cwd: string) {
     }
   });
   if (broken.length > 0) throw new ValidationError(broken);
-  return { file, text, doc: parsed.data };
+  return { file, text, map, doc: parsed.data };
 }
 
 function resolveEnvironment(
   file: string,
   text: string,
+  map: SourceMap,
   doc: z.infer<typeof EnvironmentDocument>,
   env: Record<string, string | undefined>,
   sandbox: Record<string, unknown> | undefined,
 ): Environment {
-  const vars = renderDeep(doc.vars ?? {}, {
-    inputs: {},
-    steps: {},
-    env,
-    vars: {},
-    ...(sandbox ? { sandbox } : {}),
-  }) as Record<string, unknown>;
+  const scope = { inputs: {}, steps: {}, env, vars: {}, ...(sandbox ? { sandbox } : {}) };
+  const vars = renderDeep(doc.vars ?? {}, scope) as Record<string, unknown>;
+  // Accounts and roles render like vars: a sandbox's second account and its role come from it.
+  const { resolved, problems } = resolveAccounts(doc.aws, scope, map);
+  if (problems.length > 0) throw new ValidationError(problems);
   const emulator = typeof sandbox?.emulator === "string" ? sandbox.emulator : undefined;
   const credentials = sandbox?.credentials as Environment["aws"]["credentials"];
-  const accounts =
-    doc.metadata.accounts ?? (typeof sandbox?.accountId === "string" ? [sandbox.accountId] : undefined);
+  const accounts = doc.metadata.accounts ?? sandboxAccounts(sandbox);
   return {
     name: doc.metadata.name,
     kind: doc.metadata.environment,
@@ -138,9 +148,20 @@ function resolveEnvironment(
         ...doc.aws?.endpoints,
       },
       ...(credentials ? { credentials } : {}),
+      accounts: resolved.accounts,
+      roles: resolved.roles,
     },
     vars,
   };
+}
+
+/** A sandbox allows its own accounts: the workload account, and the recovery account when it has one. */
+function sandboxAccounts(sandbox: Record<string, unknown> | undefined): string[] | undefined {
+  if (!sandbox) return undefined;
+  const named =
+    sandbox.accounts && typeof sandbox.accounts === "object" ? Object.values(sandbox.accounts) : [];
+  const ids = [sandbox.accountId, ...named].filter((a): a is string => typeof a === "string");
+  return ids.length ? [...new Set(ids)] : undefined;
 }
 
 function readSandbox(home: string): Record<string, unknown> {

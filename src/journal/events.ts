@@ -17,9 +17,19 @@ export interface PlannedStep {
   /** A `parallel` block itself: it has no executor, its children do the work. */
   parallel?: boolean;
   description: string;
+  /** The account its AWS calls go to, as written (`recovery`, an id, `${{ vars.x }}`). */
+  account?: string;
   milestone?: string;
   pointOfNoReturn?: boolean;
   gate?: boolean;
+}
+
+/** How an approver's identity was proven: STS said who signed (never credentials, never the key id). */
+export interface ApprovalProof {
+  method: "sts:GetCallerIdentity";
+  requestId: string;
+  /** The signed proof's nonce (absent for the engine's own call, for the operator). */
+  nonce?: string;
 }
 
 export interface EventData {
@@ -52,11 +62,44 @@ export interface EventData {
   milestone: { name: string; at: string };
   measure: { name: string; value: number; unit: string };
   "step.skipped": { reason: "condition" | "pastPointOfNoReturn" | "aborted"; detail: string };
-  "gate.requested": { prompt: string; approvers?: string[]; minApprovals: number };
-  "gate.approved": { by: string; via: "flag" | "tty" | "approve-command" };
-  "gate.declined": { by: string; via: "tty" | "approve-command"; reason?: string };
-  "step.intent": { attempt: number; type: string; params: unknown };
-  "step.checked": { attempt: number; inPlace: boolean; detail?: string };
+  /**
+   * `identities: "aws"`: only approvals proven by GetCallerIdentity count (src/engine/approvers.ts),
+   * checked at the engine's `sts` (what `runbook approve` signs for).
+   */
+  "gate.requested": {
+    prompt: string;
+    approvers?: string[];
+    minApprovals: number;
+    identities?: "aws";
+    sts?: { endpoint: string; region: string };
+  };
+  "gate.approved": { by: string; via: "flag" | "tty" | "approve-command"; proof?: ApprovalProof };
+  "gate.declined": { by: string; via: "tty" | "approve-command"; reason?: string; proof?: ApprovalProof };
+  /** An approval or decline that did not count, and why; `claimed` is who it said (or was proven) to be. */
+  "gate.refused": {
+    decision: "approve" | "decline";
+    via: "flag" | "tty" | "approve-command";
+    claimed?: string;
+    reason: string;
+    /** The proof's nonce, once verified: a replay of it is refused too. */
+    nonce?: string;
+  };
+  "step.intent": {
+    attempt: number;
+    type: string;
+    params: unknown;
+    /** The account the step's AWS calls are made in (its `account:`, resolved), when it names one. */
+    account?: string;
+    /** Who makes them: the ARN STS GetCallerIdentity gives for the step's session (never credentials). */
+    principal?: string;
+  };
+  "step.checked": {
+    attempt: number;
+    inPlace: boolean;
+    detail?: string;
+    account?: string;
+    principal?: string;
+  };
   "step.succeeded": {
     attempt: number;
     outputs: Record<string, unknown>;
@@ -65,6 +108,8 @@ export interface EventData {
     alreadyInPlace?: boolean;
     /** An operator asserted the effect is in place (`resume --assume-done`). */
     assumedBy?: string;
+    /** AWS calls this attempt sent (its check's too), by `service:Operation`. */
+    calls?: Record<string, number>;
   };
   "step.failed": {
     attempt: number;
@@ -72,6 +117,8 @@ export interface EventData {
     durationMs: number;
     willRetry: boolean;
     retryInMs?: number;
+    /** AWS calls this attempt sent (its check's too), by `service:Operation`. */
+    calls?: Record<string, number>;
   };
   "abort.fired": { criterion: string; reason: string; duringStep?: string };
   /** Waiting for a person: approvals, or a decision about a step a crash left in doubt. */

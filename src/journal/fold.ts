@@ -1,4 +1,4 @@
-import type { AnyJournalEvent, EventData, ExecutionMode, PlannedStep } from "./events.js";
+import type { AnyJournalEvent, ApprovalProof, EventData, ExecutionMode, PlannedStep } from "./events.js";
 
 /**
  * Execution state as a pure fold over journal events: the one definition status, resume,
@@ -19,6 +19,18 @@ export interface StepApproval {
   by: string;
   via: string;
   at: string;
+  /** How the approver's identity was proven (absent: a name, as given). */
+  proof?: ApprovalProof;
+}
+
+/** An approval or decline that did not count (`gate.refused`). */
+export interface StepRefusal {
+  decision: "approve" | "decline";
+  via: string;
+  claimed?: string;
+  reason: string;
+  nonce?: string;
+  at: string;
 }
 
 export interface StepState {
@@ -31,10 +43,25 @@ export interface StepState {
   error?: { message: string; class: string };
   skipReason?: string;
   approvals: StepApproval[];
-  gateRequested?: { prompt: string; approvers?: string[]; minApprovals: number; at: string };
-  declined?: { by: string; at: string; reason?: string };
+  gateRequested?: {
+    prompt: string;
+    approvers?: string[];
+    minApprovals: number;
+    identities?: "aws";
+    sts?: { endpoint: string; region: string };
+    at: string;
+  };
+  declined?: { by: string; at: string; reason?: string; proof?: ApprovalProof };
+  /** Absent until an approval is refused. */
+  refusals?: StepRefusal[];
   alreadyInPlace?: boolean;
   assumedBy?: string;
+  /** The account its AWS calls were made in, when it named one. */
+  account?: string;
+  /** Who made its AWS calls (an ARN), from its latest intent or check. */
+  principal?: string;
+  /** AWS calls of every attempt so far, by `service:Operation`. */
+  calls?: Record<string, number>;
   /** An intent with no outcome: a crash left it unknown whether the side effect happened. */
   inDoubt: boolean;
 }
@@ -163,11 +190,24 @@ export function applyEvent(
         }
         break;
       case "gate.approved":
-        st?.approvals.push({ by: e.data.by, via: e.data.via, at: e.ts });
+        st?.approvals.push({
+          by: e.data.by,
+          via: e.data.via,
+          at: e.ts,
+          ...(e.data.proof ? { proof: e.data.proof } : {}),
+        });
         break;
       case "gate.declined":
         if (st)
-          st.declined = { by: e.data.by, at: e.ts, ...(e.data.reason ? { reason: e.data.reason } : {}) };
+          st.declined = {
+            by: e.data.by,
+            at: e.ts,
+            ...(e.data.reason ? { reason: e.data.reason } : {}),
+            ...(e.data.proof ? { proof: e.data.proof } : {}),
+          };
+        break;
+      case "gate.refused":
+        if (st) st.refusals = [...(st.refusals ?? []), { ...e.data, at: e.ts }];
         break;
       case "step.intent":
         if (st) {
@@ -177,9 +217,11 @@ export function applyEvent(
           st.inDoubt = true;
           st.endedAt = undefined;
           st.error = undefined;
+          noteCaller(st, e.data);
         }
         break;
       case "step.checked":
+        if (st) noteCaller(st, e.data);
         break;
       case "step.succeeded":
         if (st) {
@@ -191,6 +233,7 @@ export function applyEvent(
           st.inDoubt = false;
           if (e.data.alreadyInPlace) st.alreadyInPlace = true;
           if (e.data.assumedBy) st.assumedBy = e.data.assumedBy;
+          addCalls(st, e.data.calls);
         }
         break;
       case "step.failed":
@@ -199,6 +242,7 @@ export function applyEvent(
           st.error = e.data.error;
           st.inDoubt = false;
           if (!e.data.willRetry) st.endedAt = e.ts;
+          addCalls(st, e.data.calls);
         }
         break;
       case "abort.fired":
@@ -238,6 +282,17 @@ export function applyEvent(
     }
   }
   return s;
+}
+
+function noteCaller(st: StepState, d: { account?: string; principal?: string }): void {
+  if (d.account) st.account = d.account;
+  if (d.principal) st.principal = d.principal;
+}
+
+function addCalls(st: StepState, calls: Record<string, number> | undefined): void {
+  if (!calls) return;
+  st.calls ??= {};
+  for (const [name, n] of Object.entries(calls)) st.calls[name] = (st.calls[name] ?? 0) + n;
 }
 
 /** Achieved RTO: service_restored − incident_declared, once both are known. */

@@ -19,6 +19,8 @@ export interface ExecutorStepIR {
   type: string;
   /** Params as written (templates unresolved); rendered and checked again just before the step runs. */
   with: Record<string, unknown>;
+  /** The account its AWS calls are made in, as written (id, alias or `${{ vars.x }}`); default: the base credentials'. */
+  account?: string;
   timeoutMs?: number;
   retry: RetrySpec;
   approval?: ApprovalSpec;
@@ -52,7 +54,7 @@ export interface InputIR {
 export interface AbortCriterionIR {
   id: string;
   description?: string;
-  probe: { type: string; with: Record<string, unknown> };
+  probe: { type: string; with: Record<string, unknown>; account?: string };
   everyMs: number;
   failures: number;
   during?: string[];
@@ -68,6 +70,8 @@ export interface Runbook {
   dir: string;
   sourceSha256: string;
   objectives: { rtoMs?: number; rpoMs?: number };
+  /** `approvals.identities`: absent = the default for the environment (src/engine/approvers.ts). */
+  approvals?: { identities: "aws" | "names" };
   inputs: Record<string, InputIR>;
   abort: AbortCriterionIR[];
   steps: StepIR[];

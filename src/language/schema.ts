@@ -40,6 +40,16 @@ const Retry = z.strictObject({
   maxBackoff: Duration.optional().describe("Upper bound of the delay between attempts (default 1m)"),
 });
 
+/** An account id, an alias from the environment's `aws.accounts`, or `${{ vars.NAME }}`. */
+export const AccountRef = z
+  .string()
+  .regex(/^(\d{12}|[A-Za-z][A-Za-z0-9_-]*|.*\$\{\{[\s\S]*\}\}.*)$/, {
+    message: "an account is a 12-digit id, an alias from the environment's aws.accounts, or ${{ vars.NAME }}",
+  })
+  .describe(
+    "The AWS account this step's calls are made in: an id, an alias (aws.accounts), or ${{ vars.NAME }}; the engine assumes the environment's role for it",
+  );
+
 const ExecCheck = z.strictObject({
   command: z.union([z.array(z.string()).min(1), z.string()]),
   env: z.record(z.string(), z.string()).optional(),
@@ -62,6 +72,7 @@ export const ExecutorStep = z
     ...StepCommon,
     type: z.string().describe("Executor type, e.g. exec, http.check, wait, approval"),
     with: z.record(z.string(), z.unknown()).optional().describe("Executor parameters"),
+    account: AccountRef.optional(),
     check: ExecCheck.optional().describe(
       "exec only: a read-only command; exit 0 means the effect is already in place",
     ),
@@ -83,7 +94,11 @@ export const ParallelStep = z.strictObject({
 export const AbortCriterion = z.strictObject({
   id: StepId,
   description: z.string().optional(),
-  probe: z.strictObject({ type: z.string(), with: z.record(z.string(), z.unknown()).optional() }),
+  probe: z.strictObject({
+    type: z.string(),
+    with: z.record(z.string(), z.unknown()).optional(),
+    account: AccountRef.optional(),
+  }),
   every: Duration.optional().describe("Probe interval (default 10s); also probed at every step boundary"),
   failures: z
     .number()
@@ -121,6 +136,16 @@ export const RunbookDocument = z.strictObject({
     owner: z.string().optional(),
   }),
   objectives: z.strictObject({ rto: Duration, rpo: Duration }).optional(),
+  approvals: z
+    .strictObject({
+      identities: z
+        .enum(["aws", "names"])
+        .describe(
+          "aws: approvals count only from AWS identities proven by GetCallerIdentity (default, except where the environment or the runbook is sandbox); names: typed names count too",
+        ),
+    })
+    .optional()
+    .describe("How approvers prove who they are; a gate naming any ARN always needs proven identities"),
   inputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), InputSpec).optional(),
   abort: z.array(AbortCriterion).optional(),
   steps: z.array(z.union([ParallelStep, ExecutorStep])).min(1),

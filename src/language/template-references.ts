@@ -51,6 +51,31 @@ export function referenceProblems(value: unknown, rules: ReferenceRules): Refere
   return out;
 }
 
+/**
+ * A step's `account:` is resolved before anything runs (the account guard checks it), so it
+ * may read only what is known then: the environment's vars and the process env.
+ */
+export function accountRefProblems(account: string): string[] {
+  const out: string[] = [];
+  let parts: TemplatePart[];
+  try {
+    parts = parseBoundedTemplate(account);
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    return [`account: bad expression: ${err.message}`];
+  }
+  for (const part of parts) {
+    if (!("expr" in part)) continue;
+    for (const ref of collectRefs(part.expr)) {
+      if ((ref[0] !== "vars" && ref[0] !== "env") || !ref[1])
+        out.push(
+          `account: only vars.NAME and env.NAME can be used here, not "${ref.join(".")}": the account is checked before anything runs`,
+        );
+    }
+  }
+  return out;
+}
+
 function refProblem(ref: string[], rules: ReferenceRules): string | undefined {
   const [root, name, kind] = ref;
   switch (root) {

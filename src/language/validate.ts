@@ -24,7 +24,7 @@ import {
 } from "./schema.js";
 import { keysAt } from "./schema-keys.js";
 import { type Path, SourceMap } from "./source-map.js";
-import { referenceProblems } from "./template-references.js";
+import { accountRefProblems, referenceProblems } from "./template-references.js";
 
 // Steps are validated one by one (block or executor step by shape) for clear messages
 // instead of a union's "no option matched".
@@ -233,6 +233,7 @@ class Checker {
       onAbort,
       ...(doc.metadata.description ? { description: doc.metadata.description } : {}),
       ...(doc.metadata.accounts ? { accounts: doc.metadata.accounts } : {}),
+      ...(doc.approvals ? { approvals: { identities: doc.approvals.identities } } : {}),
     };
   }
 
@@ -271,6 +272,7 @@ class Checker {
       else params.check = s.check;
     }
     this.checkParams(s.type, params, path, s.check ? ["check"] : []);
+    this.checkAccount(s.account, s.type, [...path, "account"]);
     // onAbort steps may read any main step's outputs (those that ran); main steps only earlier ones.
     this.checkTemplates(s.with ?? {}, [...path, "with"], inputs, done, phase === "main");
     this.checkTemplates(s.check, [...path, "check"], inputs, done, phase === "main");
@@ -308,6 +310,7 @@ class Checker {
       retry,
       pointOfNoReturn: s.pointOfNoReturn ?? false,
       always: s.always ?? false,
+      ...(s.account ? { account: s.account } : {}),
       ...(s.name ? { name: s.name } : {}),
       ...(s.timeout ? { timeoutMs: parseDuration(s.timeout)! } : {}),
       ...(s.milestone ? { milestone: s.milestone } : {}),
@@ -348,6 +351,14 @@ class Checker {
     }
   }
 
+  /** Whether an alias exists is known only with an environment (plan, check, run): here, the shape. */
+  private checkAccount(account: string | undefined, type: string, path: Path): void {
+    if (account === undefined) return;
+    const executor = this.registry.get(type);
+    if (executor && !executor.aws) this.report(path, `account: ${type} does not call AWS`);
+    for (const message of accountRefProblems(account)) this.report(path, message);
+  }
+
   private checkTemplates(
     value: unknown,
     path: Path,
@@ -369,13 +380,14 @@ class Checker {
     this.claimId(a.id, [...path, "id"]);
     const params = a.probe.with ?? {};
     this.checkParams(a.probe.type, params, [...path, "probe"], []);
+    this.checkAccount(a.probe.account, a.probe.type, [...path, "probe", "account"]);
     this.checkTemplates(params, [...path, "probe", "with"], inputs, new Set(), false, false);
     a.during?.forEach((id, i) => {
       if (!allIds.has(id)) this.report([...path, "during", i], `"during" names unknown step "${id}"`);
     });
     return {
       id: a.id,
-      probe: { type: a.probe.type, with: params },
+      probe: { type: a.probe.type, with: params, ...(a.probe.account ? { account: a.probe.account } : {}) },
       everyMs: parseDuration(a.every ?? "10s")!,
       failures: a.failures ?? 1,
       ...(a.description ? { description: a.description } : {}),

@@ -1,4 +1,4 @@
-import type { AnyJournalEvent, PlannedStep } from "../journal/events.js";
+import type { AnyJournalEvent, ApprovalProof, PlannedStep } from "../journal/events.js";
 import { formatDuration } from "../language/duration.js";
 import type { EntryKind, Severity, TimelineEntry } from "./timeline-model.js";
 
@@ -80,13 +80,34 @@ export class EventDescriber {
       case "gate.requested": {
         const d = e.data;
         const who = d.approvers?.length ? ` from ${d.approvers.join(", ")}` : "";
-        return line("gate", "info", `Approval requested (${d.minApprovals} needed${who}): ${d.prompt}`);
+        const proven = d.identities === "aws" ? ", proven AWS identities only" : "";
+        return line(
+          "gate",
+          "info",
+          `Approval requested (${d.minApprovals} needed${who}${proven}): ${d.prompt}`,
+        );
       }
       case "gate.approved":
-        return line("gate", "ok", `Approved by ${e.data.by} via ${e.data.via}`, e.data.by);
+        return line(
+          "gate",
+          "ok",
+          `Approved by ${e.data.by} via ${e.data.via}${provenBy(e.data.proof)}`,
+          e.data.by,
+        );
       case "gate.declined": {
         const why = e.data.reason ? `: ${e.data.reason}` : "";
-        return line("gate", "error", `Declined by ${e.data.by} via ${e.data.via}${why}`, e.data.by);
+        return line(
+          "gate",
+          "error",
+          `Declined by ${e.data.by} via ${e.data.via}${provenBy(e.data.proof)}${why}`,
+          e.data.by,
+        );
+      }
+      case "gate.refused": {
+        const d = e.data;
+        const what = d.decision === "decline" ? "A decline" : "An approval";
+        const from = d.claimed ? ` from ${d.claimed}` : "";
+        return line("gate", "warn", `${what}${from} via ${d.via} was refused: ${d.reason}`, d.claimed);
       }
       case "step.intent":
         return this.intent(p, e.stepId ?? "", e.data.attempt, e.data.type);
@@ -207,6 +228,11 @@ function skipped(
 
 function attemptNote(attempt: number): string {
   return attempt > 1 ? ` on attempt ${attempt}` : "";
+}
+
+/** `, proven by sts:GetCallerIdentity (request …)`: how an approver's identity was established. */
+export function provenBy(proof: ApprovalProof | undefined): string {
+  return proof ? `, proven by ${proof.method}${proof.requestId ? ` (request ${proof.requestId})` : ""}` : "";
 }
 
 export function formatMeasure(value: number, unit: string): string {

@@ -33,9 +33,13 @@ export function stepNotes(s: StepSpan): string {
   if (s.alreadyInPlace) notes.push("already in place, not run");
   if (s.assumedBy) notes.push(`marked done by ${s.assumedBy} (--assume-done)`);
   if (s.attempts > 1 && !s.parallel) notes.push(`${s.attempts} attempts`);
-  for (const a of s.approvals) notes.push(`approved by ${a.by} (${a.via})`);
+  if (s.account) notes.push(`in account ${s.account}${s.principal ? ` as ${roleOf(s.principal)}` : ""}`);
+  for (const a of s.approvals)
+    notes.push(`approved by ${a.by} (${a.via}${a.proof ? `, proven by ${a.proof.method}` : ""})`);
   if (s.declined)
-    notes.push(`declined by ${s.declined.by}${s.declined.reason ? `: ${s.declined.reason}` : ""}`);
+    notes.push(
+      `declined by ${s.declined.by}${s.declined.proof ? ` (proven by ${s.declined.proof.method})` : ""}${s.declined.reason ? `: ${s.declined.reason}` : ""}`,
+    );
   if (s.skipReason) notes.push(`skipped: ${s.skipReason.replace(/^skipped: /, "")}`);
   if (s.error && s.status !== "succeeded") notes.push(`${s.error.class}: ${s.error.message}`);
   return notes.join("; ");
@@ -60,4 +64,12 @@ export function idleLabel(r: Resume): string {
 export function resumeLabel(r: Resume): string {
   const after = r.after === "crash" ? "a crash" : r.after === "pause" ? "a pause" : `the ${r.after}`;
   return `${r.operator} on ${r.host} after ${after} (${idleLabel(r)})`;
+}
+
+/** `arn:aws:sts::222222222222:assumed-role/arc/alice+run-1` → `assumed-role/arc` (the session name is the run's). */
+function roleOf(principal: string): string {
+  const resource = principal.split(":").slice(5).join(":");
+  return resource.startsWith("assumed-role/")
+    ? resource.split("/").slice(0, 2).join("/")
+    : resource || principal;
 }

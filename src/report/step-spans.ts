@@ -52,7 +52,12 @@ function leafSpan(plan: PlannedStep, st: StepState, unfinished: boolean): StepSp
     alreadyInPlace: st.alreadyInPlace === true,
     pointOfNoReturn: plan.pointOfNoReturn === true,
     gate: plan.gate === true,
-    approvals: st.approvals.map((a) => ({ ...a })),
+    approvals: st.approvals.map((a) => ({
+      by: a.by,
+      via: a.via,
+      at: a.at,
+      ...(a.proof ? { proof: { method: a.proof.method, requestId: a.proof.requestId } } : {}),
+    })),
   };
   if (plan.parent !== undefined) span.parent = plan.parent;
   if (plan.milestone !== undefined) span.milestone = plan.milestone;
@@ -61,10 +66,17 @@ function leafSpan(plan: PlannedStep, st: StepState, unfinished: boolean): StepSp
   if (st.endedAt !== undefined && st.status !== "skipped") span.endedAt = st.endedAt;
   if (st.status === "skipped" && st.endedAt !== undefined) span.endedAt = st.endedAt;
   if (st.declined) {
-    span.declined = { ...st.declined };
+    const { proof, ...declined } = st.declined;
+    span.declined = {
+      ...declined,
+      ...(proof ? { proof: { method: proof.method, requestId: proof.requestId } } : {}),
+    };
     span.endedAt ??= st.declined.at;
   }
   if (st.assumedBy !== undefined) span.assumedBy = st.assumedBy;
+  if (st.account !== undefined) span.account = st.account;
+  if (st.principal !== undefined) span.principal = st.principal;
+  if (st.calls !== undefined) span.calls = { ...st.calls };
   if (st.skipReason !== undefined) span.skipReason = st.skipReason;
   if (st.error) span.error = { ...st.error };
   return span;

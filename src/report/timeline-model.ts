@@ -97,6 +97,12 @@ export type SpanStatus =
   | "in doubt"
   | "not run";
 
+/** How an approver's identity was proven: STS's answer, by its request id. */
+export interface ProofSummary {
+  method: string;
+  requestId: string;
+}
+
 export interface StepSpan {
   id: string;
   type: string;
@@ -115,13 +121,19 @@ export interface StepSpan {
   alreadyInPlace: boolean;
   /** An operator asserted the effect is in place (`resume --assume-done`); nothing verified it. */
   assumedBy?: string;
+  /** The account its AWS calls went to, when it named one, and who made them (an ARN). */
+  account?: string;
+  principal?: string;
+  /** Its AWS calls, all attempts, by `service:Operation`. */
+  calls?: Record<string, number>;
   pointOfNoReturn: boolean;
   gate: boolean;
   milestone?: string;
   skipReason?: string;
   error?: { message: string; class: string };
-  approvals: { by: string; via: string; at: string }[];
-  declined?: { by: string; at: string; reason?: string };
+  /** `proof`: how the approver's identity was proven (absent: a name, as given). */
+  approvals: { by: string; via: string; at: string; proof?: ProofSummary }[];
+  declined?: { by: string; at: string; reason?: string; proof?: ProofSummary };
 }
 
 export interface Resume {

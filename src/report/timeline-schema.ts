@@ -10,6 +10,9 @@ import { TIMELINE_SCHEMA_VERSION } from "./timeline-model.js";
 const instant = z.iso.datetime({ precision: 3 }).describe("UTC ISO-8601 instant with milliseconds");
 const ms = z.number().describe("milliseconds");
 const verdict = z.enum(["pass", "fail", "unknown"]);
+const proofSummary = z
+  .strictObject({ method: z.string(), requestId: z.string() })
+  .describe("How the approver's AWS identity was proven (STS GetCallerIdentity and its request id)");
 
 const objective = z.strictObject({
   objectiveMs: ms.optional().describe("the runbook's objective; absent when none was declared"),
@@ -42,13 +45,25 @@ const stepSpan = z.strictObject({
   durationMs: ms.optional(),
   alreadyInPlace: z.boolean(),
   assumedBy: z.string().optional(),
+  account: z.string().optional(),
+  principal: z.string().optional(),
+  calls: z.record(z.string(), z.number().int()).optional(),
   pointOfNoReturn: z.boolean(),
   gate: z.boolean(),
   milestone: z.string().optional(),
   skipReason: z.string().optional(),
   error: z.strictObject({ message: z.string(), class: z.string() }).optional(),
-  approvals: z.array(z.strictObject({ by: z.string(), via: z.string(), at: instant })),
-  declined: z.strictObject({ by: z.string(), at: instant, reason: z.string().optional() }).optional(),
+  approvals: z.array(
+    z.strictObject({ by: z.string(), via: z.string(), at: instant, proof: proofSummary.optional() }),
+  ),
+  declined: z
+    .strictObject({
+      by: z.string(),
+      at: instant,
+      reason: z.string().optional(),
+      proof: proofSummary.optional(),
+    })
+    .optional(),
 });
 
 const entry = z.strictObject({
