@@ -9,6 +9,7 @@ import { benchSandboxUp } from "../src/sandbox/supervisor/bench.js";
 import { benchArcFlip, benchPromotionNotice } from "./aws.js";
 import { benchAwsCallOverhead, benchFirstClientCall } from "./aws-call.js";
 import { benchCliStart, benchEngine } from "./engine.js";
+import { benchIam } from "./iam.js";
 import { raceForStaleLock } from "./lock-race.js";
 import { benchTimeline } from "./timeline.js";
 import { benchWeightStages } from "./weights.js";
@@ -138,6 +139,21 @@ if (want("sandbox")) {
     `${f(demo.rpoMs ?? Number.NaN)} ms reported; ${demo.traffic.lostWrites.length} writes lost over ${f(lostWindow)} ms`,
     "never under-reports",
     demo.rpoMs !== undefined && demo.rpoMs >= lostWindow,
+  );
+}
+if (want("iam")) {
+  const iam = await benchIam();
+  add(
+    "IAM enforcement per emulator call, DescribeAlarms (medians of 300, interleaved)",
+    `+${f(iam.onMs - iam.offMs, 2)} ms (${f(iam.onMs, 2)} vs ${f(iam.offMs, 2)} ms)`,
+    "≤ 2 ms",
+    iam.onMs - iam.offMs <= 2,
+  );
+  add(
+    `permission proof of failover-case-api (${iam.permissions} needs, ${iam.pairs} action results, median of 5)`,
+    `${f(iam.proofMs)} ms`,
+    "≤ 1000 ms",
+    iam.proofMs <= 1000,
   );
 }
 if (want("lock")) {
