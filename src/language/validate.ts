@@ -71,11 +71,8 @@ export function validateRunbook(
   const doc = top.success ? top.data : salvage(raw, file);
   const runbookDir = opts.runbookDir ?? (isAbsolute(file) ? dirname(file) : undefined);
   const ctx = new Checker(map, registry, diagnostics, partial, runbookDir);
-  const usable = parsedSteps.filter(
-    (s): s is z.infer<typeof ParallelStep> | ExecutorStepDoc => s !== undefined,
-  );
-  const runbook = ctx.build(doc, usable, text);
-  if (diagnostics.length > 0 || partial || usable.length < parsedSteps.length) {
+  const runbook = ctx.build(doc, parsedSteps, text);
+  if (diagnostics.length > 0 || partial || parsedSteps.includes(undefined)) {
     throw new ValidationError(sortDiagnostics(diagnostics));
   }
   return runbook;
@@ -128,9 +125,11 @@ class Checker {
 
   build(
     doc: Omit<RunbookDocument, "steps">,
-    steps: (z.infer<typeof ParallelStep> | ExecutorStepDoc)[],
+    /** As written: a step that failed its schema is `undefined`, so later steps keep their index in messages. */
+    written: (z.infer<typeof ParallelStep> | ExecutorStepDoc | undefined)[],
     text: string,
   ): Runbook {
+    const steps = written.filter((s): s is z.infer<typeof ParallelStep> | ExecutorStepDoc => s !== undefined);
     const file = this.map.file;
     const expectedName = basename(file, extname(file));
     if (!this.partial && doc.metadata.name !== expectedName) {
@@ -162,7 +161,8 @@ class Checker {
     const done = new Set<string>();
     const allIds = new Set<string>();
     const stepIrs: StepIR[] = [];
-    steps.forEach((s, i) => {
+    written.forEach((s, i) => {
+      if (!s) return;
       const path = ["steps", i];
       this.claimId(s.id, [...path, "id"]);
       allIds.add(s.id);

@@ -245,6 +245,32 @@ steps: []
   });
 });
 
+describe("validateRunbook: positions after a step that fails its schema", () => {
+  it("a later step's problem is reported at that step, not at its neighbour", () => {
+    const d = diagnose(`apiVersion: runbook/v1
+kind: Runbook
+metadata:
+  name: x
+  environment: sandbox
+steps:
+  - id: a
+    type: note
+    with: { message: one }
+    retires: 3
+  - id: b
+    type: note
+    with: { message: two }
+  - id: b
+    type: note
+    with: { message: three }
+`);
+    const at = d.map((x) => `${x.line}:${x.col} ${x.message}`);
+    expect(at).toContain('10:5 unknown field "retires" (did you mean "retry"?)');
+    // Counted among the usable steps, the third step was the second, and the error pointed at b's first use.
+    expect(at).toContain('14:9 duplicate step id "b" (first used at line 11)');
+  });
+});
+
 describe("validateRunbook: duplicate step ids", () => {
   it("in the main steps, naming the first use", () => {
     const d = one(`apiVersion: runbook/v1
