@@ -80,9 +80,7 @@ export async function provePreflight(
 /** The report as the terminal shows it: one line per missing permission, then what to add. */
 export function permissionLines(report: PermissionReport): string[] {
   const lines: string[] = [];
-  const who = Object.entries(report.principals)
-    .map(([account, arn]) => (account === "*" ? arn : `${arn}`))
-    .join(", ");
+  const who = Object.values(report.principals).join(", ");
   if (report.proven) {
     lines.push(
       report.checked > 0
