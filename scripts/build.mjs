@@ -6,7 +6,8 @@ import { build } from "esbuild";
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: "src/cli.ts" },
+  // The sandbox's Lambda containers fork the worker (src/sandbox/emulator/services/lambda-workers.ts).
+  entryPoints: { cli: "src/cli.ts", "stepfunctions/worker-main": "src/stepfunctions/runner/worker-main.ts" },
   outdir: "dist",
   bundle: true,
   splitting: true,

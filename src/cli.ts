@@ -55,7 +55,8 @@ const program = new Command("runbook")
     "after",
     `
 Exit codes: 0 completed, 1 failed, 2 invalid runbook or usage, 3 aborted,
-            4 lock held, 5 approval needed, 6 journal tampered.
+            4 lock held, 5 approval needed, 6 journal tampered,
+            130 stopped following (the Step Functions execution goes on).
 Executions live in $RUNBOOK_HOME (default ./.runbook). Docs: README.md`,
   );
 
@@ -91,9 +92,82 @@ program
     "--no-permission-check",
     "skip proving IAM permissions (iam:SimulatePrincipalPolicy) before the first side effect",
   )
+  .addOption(
+    new Option(
+      "--engine <engine>",
+      "who runs the steps: this process, or the deployed Step Functions machine",
+    )
+      .choices(["local", "stepfunctions"])
+      .default("local"),
+  )
+  .option(
+    "--region <region>",
+    "with --engine stepfunctions: where it is deployed (default: the recovery region)",
+  )
   .addOption(new Option("--as-drill", "record the execution as a drill").hideHelp())
+  .addHelpText(
+    "after",
+    `
+Engines:
+  local           this process runs the steps and writes the journal (default)
+  stepfunctions   the state machine \`runbook deploy\` put in the recovery region runs them;
+                  this process starts it and imports its history into the same journal.
+                  Ctrl-C (or a lost laptop) stops only the following: runbook follow <id>
+
+Examples:
+  runbook run failover-case-api --env sandbox --approve
+  runbook deploy failover-case-api --env sandbox
+  runbook run failover-case-api --env sandbox --engine stepfunctions --approve`,
+  )
   .action(async (runbook: string, opts) =>
     done(await (await import("./commands/run.js")).runCommand(runbook, opts, io)),
+  );
+
+program
+  .command("deploy")
+  .description("Put a runbook on AWS Step Functions in the recovery region: state machine, roles, functions")
+  .argument("<runbook>", "a name in runbooks/ or a file path")
+  .option("-e, --env <name>", "environment: environments/<name>.yaml (accounts, region, vars)")
+  .option("--region <region>", "where (default: vars.secondaryRegion, else the environment's region)")
+  .option("--plan", "show what would change, change nothing")
+  .addHelpText(
+    "after",
+    `
+What it creates or updates, each only when it differs (a second deploy changes nothing):
+  state machine  runbook-<runbook>            Standard, JSONPath (runbook export shows it)
+  functions      runbook-<runbook>-steps      our executors, bundled by esbuild
+                 runbook-<runbook>-approvals  checks approvers, answers gates
+  roles          runbook-<runbook>-states, -steps, -approvals (least privilege, computed)
+
+Examples:
+  runbook deploy failover-case-api --env sandbox --plan
+  runbook deploy failover-case-api --env prod
+Then: runbook run failover-case-api --env prod --engine stepfunctions`,
+  )
+  .action(async (runbook: string, opts) =>
+    done(await (await import("./commands/deploy.js")).deployCommand(runbook, opts, io)),
+  );
+
+program
+  .command("follow")
+  .description("Follow a Step Functions execution into this machine's journal, from any machine")
+  .argument("<execution-id>")
+  .option("-e, --env <name>", "environment it is deployed in (default: the journal's)")
+  .option("--region <region>", "where it is deployed (default: the recovery region)")
+  .option("--approve", "approve gates as yourself as they open")
+  .option("--json", "one JSON event per line on stdout")
+  .addHelpText(
+    "after",
+    `
+The history is imported from where this machine's journal ends (every line says which
+history event it came from, so nothing is imported twice), then followed to the end.
+Exit codes as for run; 130 when Ctrl-C stops the following (the execution goes on).
+
+Example:
+  runbook follow failover-case-api-20261201T031500Z-1a2b --env sandbox`,
+  )
+  .action(async (id: string, opts) =>
+    done(await (await import("./commands/follow.js")).followCommand(id, opts, io)),
   );
 
 program
@@ -154,6 +228,42 @@ credentials or AWS access needed.`,
   )
   .action(async (runbook: string, opts) =>
     done(await (await import("./commands/iam-policy.js")).iamPolicyCommand(runbook, opts, io)),
+  );
+
+program
+  .command("export")
+  .description("The runbook as an AWS Step Functions state machine, its manifest and its roles' policies")
+  .argument("<runbook>", "a name in runbooks/ or a file path")
+  .option(
+    "-e, --env <name>",
+    "environment: environments/<name>.yaml (its vars, accounts and recovery region)",
+  )
+  .option("-t, --target <target>", "what to export to: stepfunctions")
+  .option("-o, --output <dir>", "where to write the files (default: .runbook/export/<runbook>/)")
+  .option(
+    "--region <region>",
+    "the region it runs in (default: vars.secondaryRegion, else the environment's)",
+  )
+  .addHelpText(
+    "after",
+    `
+Example:
+  runbook export failover-case-api --env sandbox --target stepfunctions
+        writes .runbook/export/failover-case-api/failover-case-api.asl.json (the state
+        machine: Standard workflow, JSONPath), .manifest.json (each state's step and kind,
+        for reading its execution history back) and .policies.json (trust and permissions
+        of its three roles: the state machine's, the steps function's, the approval
+        function's)
+
+Every executor step is a Task of the steps function (our executors, in Lambda), each
+approval a callback Task of the approval function, when: a Choice state, abort criteria
+a guarded Parallel probing them. Refused, each at file:line:col: exec steps, secret
+inputs, a when: a Choice state cannot decide, a step timeout over Lambda's 15 minutes,
+and a machine whose history could pass 20,000 events (Step Functions stops at 25,000).
+Nothing is created in AWS (that is deploy's work).`,
+  )
+  .action(async (runbook: string, opts) =>
+    done(await (await import("./commands/export.js")).exportCommand(runbook, opts, io)),
   );
 
 program
@@ -222,6 +332,9 @@ program
   .command("list")
   .description("Executions, newest first")
   .option("--runbook <name>", "only this runbook's executions")
+  .option("--stepfunctions", "executions in Step Functions (running first), from AWS; needs --env")
+  .option("-e, --env <name>", "with --stepfunctions: the environment it is deployed in")
+  .option("--region <region>", "with --stepfunctions: where (default: the recovery region)")
   .option("--json", "machine-readable list")
   .action(async (opts) => done(await (await import("./commands/list.js")).listCommand(opts, io)));
 
@@ -414,7 +527,9 @@ async function main(): Promise<number> {
       return err.exitCode === 0 ? 0 : ExitCode.invalid;
     }
     if (err instanceof RunbookError) {
-      io.stderr.write(`${err.name === "ValidationError" ? "" : "error: "}${err.message}\n`);
+      io.stderr.write(
+        `${err.name === "ValidationError" || err.name === "ExportError" ? "" : "error: "}${err.message}\n`,
+      );
       if (err.hint) io.stderr.write(`${err.hint}\n`);
       return err.exitCode;
     }

@@ -12,6 +12,8 @@ export const ExitCode = {
   approvalNeeded: 5,
   tampered: 6,
   internal: 70,
+  /** Ctrl-C stopped a follower; the Step Functions execution it followed goes on. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -48,6 +50,21 @@ export class ValidationError extends RunbookError {
 /** The command line itself is wrong (unknown execution id, bad flag value). */
 export class UsageError extends RunbookError {
   readonly exitCode = ExitCode.invalid;
+}
+
+/**
+ * A valid runbook that cannot be exported to the target asked for (`runbook export`): a step
+ * Step Functions cannot run, a `when` its Choice states cannot evaluate. Every problem is
+ * listed at file:line:col; nothing is written.
+ */
+export class ExportError extends RunbookError {
+  readonly exitCode = ExitCode.invalid;
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    hint?: string,
+  ) {
+    super(diagnostics.map(formatDiagnostic).join("\n"), hint);
+  }
 }
 
 export class ExecutionFailedError extends RunbookError {

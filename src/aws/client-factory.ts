@@ -1,5 +1,5 @@
 import type { AwsClientFactory, AwsClients, SdkClient } from "../executor.js";
-import { clientClassOf, loadSdkModule } from "./sdk-modules.js";
+import { clientClassOf, isLinkedSdkModule, loadSdkModule } from "./sdk-modules.js";
 import { shapeInput } from "./sdk-operation.js";
 import { operationShapes } from "./sdk-shapes.js";
 
@@ -53,8 +53,9 @@ export function createClientFactory(
     const key = `${flavor}|${service}|${region}|${endpoint ?? ""}|${o.requestTimeoutMs ?? ""}`;
     let client = cache.get(key);
     if (!client) {
+      // A bundle links one build of each package (the Lambda runner): both flavours are that one.
       const Client =
-        flavor === "cjs"
+        flavor === "cjs" || isLinkedSdkModule(service)
           ? loadSdkModule(service, options.projectDir).then((m) => m.Client)
           : import(`@aws-sdk/client-${service}`).then((m: Record<string, unknown>) =>
               clientClassOf(m, service),

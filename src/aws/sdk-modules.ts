@@ -41,7 +41,7 @@ export class SdkModuleMissingError extends Error {
 
 /** The `@aws-sdk/client-*` packages a runbook in `projectDir` can reach, by service name. */
 export function installedServices(projectDir?: string): string[] {
-  const found = new Set<string>();
+  const found = new Set<string>(linked.keys());
   for (const req of [...(projectDir ? [createRequire(join(projectDir, "package.json"))] : []), ownRequire]) {
     for (const dir of req.resolve.paths("@aws-sdk/client-sts") ?? []) {
       try {
@@ -57,6 +57,19 @@ export function installedServices(projectDir?: string): string[] {
 
 const loaded = new Map<string, SdkModule>();
 const ownRequire = createRequire(import.meta.url);
+/**
+ * Client packages linked into a bundle that has no node_modules to resolve from (the Step
+ * Functions runner's Lambda, src/stepfunctions/bundle): service → its exports, loaded on first use.
+ */
+const linked = new Map<string, () => Record<string, unknown>>();
+
+export function linkSdkModules(loaders: Record<string, () => Record<string, unknown>>): void {
+  for (const [service, load] of Object.entries(loaders)) linked.set(service, load);
+}
+
+export function isLinkedSdkModule(service: string): boolean {
+  return linked.has(service);
+}
 
 export const SERVICE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -66,9 +79,11 @@ export function sdkModuleSync(service: string, projectDir?: string): SdkModule {
   if (cached) return cached;
   const packageName = `@aws-sdk/client-${service}`;
   if (!SERVICE_NAME.test(service)) throw new SdkModuleMissingError(service, packageName);
-  let exports: Record<string, unknown> | undefined;
-  let resolvedFrom = "";
-  for (const req of [...(projectDir ? [createRequire(join(projectDir, "package.json"))] : []), ownRequire]) {
+  const link = linked.get(service);
+  let exports: Record<string, unknown> | undefined = link?.();
+  let resolvedFrom = link ? "the bundle" : "";
+  const requires = [...(projectDir ? [createRequire(join(projectDir, "package.json"))] : []), ownRequire];
+  for (const req of exports ? [] : requires) {
     let path: string;
     try {
       path = req.resolve(packageName);

@@ -42,6 +42,10 @@ export async function approveCommand(
   }
   const waiting = [...s.steps.values()].filter((st) => st.status === "awaiting-approval").map((st) => st.id);
   const stepId = opts.step ?? s.pausedAt?.stepId ?? waiting[0];
+  if (s.engine && stepId) {
+    const { approveOnStepFunctions } = await import("./approve-stepfunctions.js");
+    return approveOnStepFunctions(s, stepId, opts, io);
+  }
   if (!stepId)
     throw new UsageError(
       `execution ${id} is not waiting at a gate`,
@@ -138,7 +142,7 @@ function executionSts(s: ExecutionState, io: CommandIO): StsTarget {
 }
 
 /** The approver's own credentials: this shell's keys, else the SDK's default chain (profile, SSO, …). */
-function approverCredentials(
+export function approverCredentials(
   env: Record<string, string | undefined>,
 ): Credentials | (() => Promise<Credentials>) {
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {

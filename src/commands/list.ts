@@ -4,9 +4,13 @@ import { homeOf, listExecutionIds, loadExecution } from "./executions.js";
 import { type CommandIO, writeLine } from "./io.js";
 
 export async function listCommand(
-  opts: { runbook?: string; json?: boolean },
+  opts: { runbook?: string; json?: boolean; stepfunctions?: boolean; env?: string; region?: string },
   io: CommandIO,
 ): Promise<number> {
+  if (opts.stepfunctions) {
+    const { listStepFunctionsExecutions } = await import("./list-stepfunctions.js");
+    return listStepFunctionsExecutions(opts, io);
+  }
   const executions = [];
   for (const id of listExecutionIds(homeOf(io))) executions.push(await loadExecution(io, id));
   const rows = executions
@@ -21,6 +25,7 @@ export async function listCommand(
       endedAt: s.endedAt ?? null,
       rtoMs: achievedRtoMs(s) ?? null,
       verified: integrity.ok,
+      engine: s.engine ? "stepfunctions" : "local",
     }));
   if (opts.json) {
     writeLine(io.stdout, JSON.stringify(rows, null, 2));
@@ -34,7 +39,15 @@ export async function listCommand(
     const rto = r.rtoMs !== null ? `RTO ${formatDuration(r.rtoMs)}` : "";
     writeLine(
       io.stdout,
-      [r.id.padEnd(48), r.status.padEnd(10), r.mode.padEnd(5), r.startedAt, rto, r.verified ? "" : "TAMPERED"]
+      [
+        r.id.padEnd(48),
+        r.status.padEnd(10),
+        r.mode.padEnd(5),
+        r.startedAt,
+        rto,
+        r.engine === "stepfunctions" ? "(Step Functions)" : "",
+        r.verified ? "" : "TAMPERED",
+      ]
         .filter(Boolean)
         .join("  "),
     );

@@ -1,9 +1,23 @@
 import type { ExecutionOutcome } from "../engine/engine.js";
-import { AbortedError, ApprovalNeededError, ExecutionFailedError } from "../errors.js";
+import { AbortedError, ApprovalNeededError, ExecutionFailedError, ExitCode } from "../errors.js";
 import { achievedRtoMs } from "../journal/fold.js";
 import { engineLogPath, runbookHome } from "../journal/paths.js";
 import { formatDuration } from "../language/duration.js";
+import type { FollowOutcome } from "../stepfunctions/follow-execution.js";
 import { type CommandIO, writeLine } from "./io.js";
+
+/**
+ * A followed Step Functions execution: its end as for the local engine, or, when the following
+ * stopped first (Ctrl-C), how to pick it up again; the execution itself goes on.
+ */
+export function settleFollowed(outcome: FollowOutcome, io: CommandIO, quiet: boolean): number {
+  if (outcome.status !== "following-stopped") return settle(outcome, io, quiet);
+  writeLine(
+    io.stderr,
+    `stopped following ${outcome.executionId}; it goes on in Step Functions. Pick it up again (from any machine with credentials): runbook follow ${outcome.executionId}`,
+  );
+  return ExitCode.interrupted;
+}
 
 /** An execution's end as an exit code: completed returns 0, everything else is a typed error. */
 export function settle(outcome: ExecutionOutcome, io: CommandIO, quiet: boolean): number {
@@ -45,6 +59,8 @@ export function settle(outcome: ExecutionOutcome, io: CommandIO, quiet: boolean)
     id,
     s.failure?.stepId,
     `failed ${id}: ${s.failure?.stepId ? `step ${s.failure.stepId}: ` : ""}${s.failure?.message ?? "failed"}`,
-    `Fix the cause, then: runbook resume ${id}\nThe error in full (SDK name, request id, stack): ${engineLogPath(runbookHome(io.env, io.cwd), id)}`,
+    s.engine
+      ? `It ran in Step Functions (${s.engine.executionArn}); its history there has the error in full. Fix the cause, deploy again if the runbook changed (runbook deploy ${s.runbook.name}), then start a new run.`
+      : `Fix the cause, then: runbook resume ${id}\nThe error in full (SDK name, request id, stack): ${engineLogPath(runbookHome(io.env, io.cwd), id)}`,
   );
 }

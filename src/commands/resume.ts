@@ -1,4 +1,5 @@
 import { resumeExecution } from "../engine/engine.js";
+import { UsageError } from "../errors.js";
 import { parseInputPairs } from "../language/inputs.js";
 import type { Runbook } from "../language/runbook.js";
 import { loadExecution } from "./executions.js";
@@ -21,6 +22,11 @@ export async function resumeCommand(id: string, opts: ResumeOptions, io: Command
     writeLine(io.stdout, `${id} already ${before.state.status}; nothing to resume.`);
     return settle({ executionId: id, status: before.state.status, state: before.state }, io, true);
   }
+  if (before.state.engine)
+    throw new UsageError(
+      `${id} runs in Step Functions, not on this machine: there is nothing to resume here`,
+      `Follow it (from where its journal ends): runbook follow ${id}`,
+    );
   // The environment is read again (its values are not journaled: they may hold secrets).
   const runbook = before.state.runbookIr as Runbook;
   // The environment the run started with, never today's default.

@@ -5,7 +5,7 @@ import { loadRunbook } from "../language/load.js";
 import { chooseEnvironment } from "../project/project-config.js";
 import { type CommandIO, writeLine } from "./io.js";
 import { RunOutput } from "./live-view.js";
-import { settle } from "./outcome.js";
+import { settle, settleFollowed } from "./outcome.js";
 import { PermissionsMissingError, permissionLines, provePreflight } from "./permission-preflight.js";
 import { attendedEngineOptions, prepare } from "./prepare.js";
 
@@ -19,6 +19,10 @@ export interface RunOptions {
   asDrill?: boolean;
   /** `--no-permission-check`: skip the IAM simulation before the first side effect. */
   permissionCheck?: boolean;
+  /** `local` (default): this process runs the steps; `stepfunctions`: the deployed state machine does. */
+  engine?: string;
+  /** With `--engine stepfunctions`: where it is deployed (default: the environment's recovery region). */
+  region?: string;
 }
 
 export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): Promise<number> {
@@ -30,7 +34,34 @@ export async function runCommand(arg: string, opts: RunOptions, io: CommandIO): 
     if (Number.isNaN(declaredAt.getTime()))
       throw new UsageError(`--declared-at: not an ISO-8601 time: ${opts.declaredAt}`);
   }
+  const engine = opts.engine ?? "local";
+  if (engine !== "local" && engine !== "stepfunctions")
+    throw new UsageError(`--engine: "${engine}" is not an engine`, "Engines: local (default), stepfunctions");
   const prepared = await prepare(runbook, chooseEnvironment(opts.env, io), io);
+  if (engine === "stepfunctions") {
+    // The steps run as the functions' role, whose policy deploy computed; this process only starts and reads.
+    const out = new RunOutput(io, Boolean(opts.json));
+    try {
+      const { runWithStepFunctions } = await import("./run-stepfunctions.js");
+      const outcome = await runWithStepFunctions(
+        runbook,
+        {
+          inputs,
+          ...(declaredAt ? { declaredAt } : {}),
+          ...(opts.asDrill ? { mode: "drill" as const } : {}),
+        },
+        prepared,
+        out,
+        { approve: Boolean(opts.approve), ...(opts.region ? { region: opts.region } : {}) },
+        io,
+      );
+      out.stop();
+      return settleFollowed(outcome, io, Boolean(opts.json));
+    } finally {
+      out.stop();
+      prepared.aws.destroy();
+    }
+  }
   if (opts.permissionCheck !== false) {
     try {
       const proof = await provePreflight(runbook, prepared.environment, prepared.sessions, inputs);

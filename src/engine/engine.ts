@@ -8,7 +8,7 @@ import type { AccountSessions } from "../aws/account-sessions.js";
 import { createClientFactory } from "../aws/client-factory.js";
 import { UsageError } from "../errors.js";
 import type { AwsClientFactory, ExecutorDefinition } from "../executor.js";
-import type { AnyJournalEvent, ExecutionMode } from "../journal/events.js";
+import type { AnyJournalEvent, EventData, ExecutionMode } from "../journal/events.js";
 import { applyEvent, type ExecutionState, foldEvents } from "../journal/fold.js";
 import { JournalWriter, readJournal } from "../journal/journal.js";
 import { engineLogPath, executionDir, journalPath, newExecutionId } from "../journal/paths.js";
@@ -83,35 +83,7 @@ export async function startExecution(
     const redactor = redactorFor(runbook, req.inputs, o.env);
     const started = journal.append(
       "execution.started",
-      redactor.value({
-        executionId,
-        runbook: {
-          name: runbook.name,
-          file: runbook.file,
-          sourceSha256: runbook.sourceSha256,
-          ...(runbook.description ? { description: runbook.description } : {}),
-        },
-        environment: o.environment?.name ?? runbook.environment,
-        ...(o.environment ? { environmentFile: o.environment.file } : {}),
-        ...(o.environment?.source ? { environmentSource: o.environment.source } : {}),
-        mode: req.mode ?? "run",
-        objectives: runbook.objectives,
-        inputs: maskSecretInputs(runbook, req.inputs),
-        steps: describePlan(runbook, o.registry ?? defaultRegistry),
-        abortCriteria: runbook.abort.map((a) => ({
-          id: a.id,
-          type: a.probe.type,
-          everyMs: a.everyMs,
-          ...(a.during ? { during: a.during } : {}),
-        })),
-        operator: o.operator,
-        host: hostname(),
-        pid: process.pid,
-        declaredAt: (req.declaredAt ?? now).toISOString(),
-        workdir: o.workdir,
-        engineVersion: ENGINE_VERSION,
-        runbookIr: runbook,
-      }),
+      redactor.value(startedEventData(runbook, executionId, req, o, now)),
     );
     o.onEvent?.(started);
     const events: AnyJournalEvent[] = [started];
@@ -125,6 +97,45 @@ export async function startExecution(
   } finally {
     lock.release();
   }
+}
+
+/** What `execution.started` records, whichever engine runs the steps (redact it before journaling). */
+export function startedEventData(
+  runbook: Runbook,
+  executionId: string,
+  req: StartRequest,
+  o: Pick<EngineOptions, "environment" | "operator" | "workdir" | "registry">,
+  now: Date,
+): EventData["execution.started"] {
+  return {
+    executionId,
+    runbook: {
+      name: runbook.name,
+      file: runbook.file,
+      sourceSha256: runbook.sourceSha256,
+      ...(runbook.description ? { description: runbook.description } : {}),
+    },
+    environment: o.environment?.name ?? runbook.environment,
+    ...(o.environment ? { environmentFile: o.environment.file } : {}),
+    ...(o.environment?.source ? { environmentSource: o.environment.source } : {}),
+    mode: req.mode ?? "run",
+    objectives: runbook.objectives,
+    inputs: maskSecretInputs(runbook, req.inputs),
+    steps: describePlan(runbook, o.registry ?? defaultRegistry),
+    abortCriteria: runbook.abort.map((a) => ({
+      id: a.id,
+      type: a.probe.type,
+      everyMs: a.everyMs,
+      ...(a.during ? { during: a.during } : {}),
+    })),
+    operator: o.operator,
+    host: hostname(),
+    pid: process.pid,
+    declaredAt: (req.declaredAt ?? now).toISOString(),
+    workdir: o.workdir,
+    engineVersion: ENGINE_VERSION,
+    runbookIr: runbook,
+  };
 }
 
 export interface ResumeRequest {

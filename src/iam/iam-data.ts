@@ -45,9 +45,16 @@ function readData<T>(...parts: string[]): T | undefined {
   return files.get(key) as T | undefined;
 }
 
+/** The prefixes, linked into a bundle that has no package to read them from (the Lambda runner). */
+let linkedPrefixes: readonly string[] | undefined;
+
+export function linkIamServicePrefixes(prefixes: readonly string[]): void {
+  linkedPrefixes = prefixes;
+}
+
 /** Every IAM service prefix (`rds`, `route53-recovery-cluster`, `states`, …). */
 export function iamServicePrefixes(): readonly string[] {
-  return readData<string[]>("services.json") ?? [];
+  return linkedPrefixes ?? readData<string[]>("services.json") ?? [];
 }
 
 export function isIamService(prefix: string): boolean {

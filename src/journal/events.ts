@@ -32,6 +32,18 @@ export interface ApprovalProof {
   nonce?: string;
 }
 
+/** An execution run by AWS Step Functions (`runbook run --engine stepfunctions`). */
+export interface StepFunctionsEngine {
+  kind: "stepfunctions";
+  region: string;
+  stateMachineArn: string;
+  executionArn: string;
+  /** The function `runbook approve` invokes to answer a gate (it checks the approver). */
+  approvalsFunctionArn: string;
+  /** Where the approval function checks proofs of identity: approvers sign for it. */
+  sts: { endpoint: string; region: string };
+}
+
 export interface EventData {
   "execution.started": {
     executionId: string;
@@ -55,6 +67,8 @@ export interface EventData {
     engineVersion: string;
     /** The validated runbook as data: resume runs exactly what was started, even if the file changed. */
     runbookIr: unknown;
+    /** Absent: this machine's engine. Step Functions: where the execution runs, for follow and approve. */
+    engine?: StepFunctionsEngine;
   };
   "execution.resumed": { operator: string; host: string; pid: number };
   "lock.takenOver": { previous: { pid: number; host: string; executionId: string; since: string } };
@@ -110,6 +124,9 @@ export interface EventData {
     assumedBy?: string;
     /** AWS calls this attempt sent (its check's too), by `service:Operation`. */
     calls?: Record<string, number>;
+    /** Who made the calls, when only the outcome could say (Step Functions: the intent is journaled first). */
+    account?: string;
+    principal?: string;
   };
   "step.failed": {
     attempt: number;
@@ -137,11 +154,19 @@ export interface EventData {
 
 export type EventType = keyof EventData;
 
+/** Where an imported event was first recorded: a Step Functions execution's history event. */
+export interface EventOrigin {
+  executionArn: string;
+  eventId: number;
+}
+
 export interface JournalEvent<T extends EventType = EventType> {
   seq: number;
   ts: string;
   type: T;
   stepId?: string;
+  /** Set on events imported from another engine's record (`--engine stepfunctions`). */
+  origin?: EventOrigin;
   data: EventData[T];
   /** Hash of the previous line ("0".repeat(64) for the first). */
   prev: string;

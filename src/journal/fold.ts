@@ -1,4 +1,11 @@
-import type { AnyJournalEvent, ApprovalProof, EventData, ExecutionMode, PlannedStep } from "./events.js";
+import type {
+  AnyJournalEvent,
+  ApprovalProof,
+  EventData,
+  ExecutionMode,
+  PlannedStep,
+  StepFunctionsEngine,
+} from "./events.js";
 
 /**
  * Execution state as a pure fold over journal events: the one definition status, resume,
@@ -94,6 +101,8 @@ export interface ExecutionState {
   lockTakeovers: number;
   drill?: EventData["drill.verdict"];
   runbookIr: unknown;
+  /** Set when AWS Step Functions runs it (`runbook follow`, `runbook approve` go there). */
+  engine?: StepFunctionsEngine;
   lastSeq: number;
   lastHash: string;
   lastEventAt: string;
@@ -148,6 +157,7 @@ export function applyEvent(
         resumes: [],
         lockTakeovers: 0,
         runbookIr: d.runbookIr,
+        ...(d.engine ? { engine: d.engine } : {}),
         lastSeq: e.seq,
         lastHash: e.hash,
         lastEventAt: e.ts,
@@ -233,6 +243,7 @@ export function applyEvent(
           st.inDoubt = false;
           if (e.data.alreadyInPlace) st.alreadyInPlace = true;
           if (e.data.assumedBy) st.assumedBy = e.data.assumedBy;
+          noteCaller(st, e.data);
           addCalls(st, e.data.calls);
         }
         break;

@@ -1,6 +1,6 @@
 import { hash } from "node:crypto";
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
-import type { AnyJournalEvent, EventData, EventType, JournalEvent } from "./events.js";
+import type { AnyJournalEvent, EventData, EventOrigin, EventType, JournalEvent } from "./events.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -13,6 +13,7 @@ export const GENESIS_HASH = "0".repeat(64);
 export function linePrefix(e: Omit<JournalEvent, "hash">): string {
   const line: Record<string, unknown> = { seq: e.seq, ts: e.ts, type: e.type };
   if (e.stepId !== undefined) line.stepId = e.stepId;
+  if (e.origin !== undefined) line.origin = e.origin;
   line.data = e.data;
   line.prev = e.prev;
   return JSON.stringify(line).slice(0, -1);
@@ -161,11 +162,36 @@ export class JournalWriter {
    * intent of an idempotent step); the next durable append flushes it along with its own.
    */
   append<T extends EventType>(type: T, data: EventData[T], stepId?: string, durable = true): JournalEvent<T> {
-    const base = { seq: this.seq + 1, ts: this.clock().toISOString(), type, data, prev: this.prev } as Omit<
-      JournalEvent<T>,
-      "hash"
-    >;
+    return this.appendEvent(type, data, { ...(stepId !== undefined ? { stepId } : {}), durable });
+  }
+
+  /**
+   * An event another engine recorded (Step Functions): its own time and where it came from,
+   * chained and hashed here like any other line.
+   */
+  appendImported<T extends EventType>(
+    type: T,
+    data: EventData[T],
+    at: { ts: Date; origin: EventOrigin; stepId?: string },
+  ): JournalEvent<T> {
+    return this.appendEvent(type, data, {
+      ...(at.stepId !== undefined ? { stepId: at.stepId } : {}),
+      ts: at.ts,
+      origin: at.origin,
+      durable: true,
+    });
+  }
+
+  private appendEvent<T extends EventType>(
+    type: T,
+    data: EventData[T],
+    o: { stepId?: string; ts?: Date; origin?: EventOrigin; durable: boolean },
+  ): JournalEvent<T> {
+    const ts = (o.ts ?? this.clock()).toISOString();
+    const base = { seq: this.seq + 1, ts, type, data, prev: this.prev } as Omit<JournalEvent<T>, "hash">;
+    const { stepId, durable } = o;
     if (stepId !== undefined) base.stepId = stepId;
+    if (o.origin !== undefined) base.origin = o.origin;
     const event = { ...base, hash: hashEvent(base) } as JournalEvent<T>;
     writeSync(this.fd, serialize(event));
     if (durable) fdatasyncSync(this.fd);

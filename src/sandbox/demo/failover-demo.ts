@@ -26,6 +26,8 @@ export interface DemoOptions {
   log: (line: string) => void;
   /** Pause replication first, so the failover really loses writes (default false). */
   withLag?: boolean;
+  /** Which engine runs the steps: this machine's (default) or the sandbox's Step Functions, deployed first. */
+  engine?: "local" | "stepfunctions";
 }
 
 export interface DemoResult {
@@ -49,6 +51,11 @@ export async function runFailoverDemo(o: DemoOptions): Promise<DemoResult> {
     const endpoints = await readSandboxEndpoints(o.home);
     if (!endpoints) throw new Error("sandbox up returned but its endpoints.json is missing");
     const logPath = join(o.home, "sandbox", `demo-traffic-${Date.now()}.jsonl`);
+    if (o.engine === "stepfunctions") {
+      // Deployed ahead of the incident, as a team would: the failover itself only starts it.
+      o.log("    runbook deploy failover-case-api --env sandbox (state machine, roles, functions)");
+      await run(["deploy", "failover-case-api", "--env", "sandbox"]);
+    }
     const traffic = new TrafficGenerator({ targetUrl: endpoints.edge, logPath, ratePerSecond: 20 });
     o.log(`2/5 client traffic: 20 writes/s through the edge ${endpoints.edge}`);
     traffic.start();
@@ -62,8 +69,11 @@ export async function runFailoverDemo(o: DemoOptions): Promise<DemoResult> {
     // The incident is declared when the region went down: the RTO clock starts there.
     const declaredAt = new Date().toISOString();
     await sleep(1000);
-    o.log("4/5 runbook run failover-case-api --env sandbox --approve");
+    o.log(
+      `4/5 runbook run failover-case-api --env sandbox --approve${o.engine === "stepfunctions" ? " --engine stepfunctions" : ""}`,
+    );
     const args = ["run", "failover-case-api", "--env", "sandbox", "--approve", "--declared-at", declaredAt];
+    if (o.engine === "stepfunctions") args.push("--engine", "stepfunctions");
     await run(o.interactive ? args : [...args, "--json"], o.interactive).catch(() => undefined);
     await sleep(3000);
     await traffic.stop();

@@ -28,8 +28,19 @@ export interface EmulatorOptions {
   switchoverMaxLagMs?: number;
   /** How often alarms are evaluated and metric sources sampled (default 1000 ms). */
   evaluationIntervalMs?: number;
-  /** Scales ASL Wait seconds (default 1; tests use less). */
+  /** Scales ASL Wait seconds and Retry intervals (default 1; tests use less). */
   sfnWaitScale?: number;
+  /**
+   * Where the emulator keeps files (Lambda functions' unpacked code, under `lambda/<region>/<name>/`);
+   * default a fresh directory in the OS temp dir, removed on close.
+   */
+  dataDir?: string;
+  /**
+   * The process that runs Lambda functions: `entry` (default the runner's worker,
+   * `dist/stepfunctions/worker-main.js`, or its sources through tsx when running from them; a
+   * .ts entry runs with tsx), `execArgv`, `idleMs` before an idle worker stops (default 5 min).
+   */
+  lambdaWorker?: { entry?: string; execArgv?: string[]; idleMs?: number };
   /** Publish AuroraGlobalDBReplicationLag/RPOLag from the backend (default true). */
   builtinLagMetrics?: boolean;
 }

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { workerCommand } from "../../stepfunctions/runner/worker-client.js";
 import { adminHandler } from "./admin.js";
 import { type GlobalClusterBackend, InMemoryGlobalClusterBackend } from "./backend.js";
 import type { CallRecord } from "./call-log.js";
@@ -19,7 +23,6 @@ import { RequestAuth } from "./iam/request-auth.js";
 import { Listener, type ListenerMode } from "./listener.js";
 import { SERVICE_NAMES, type ServiceDefinition } from "./service.js";
 import { arcService, createArcState } from "./services/arc.js";
-import type { TaskHandler } from "./services/asl-interpreter.js";
 import { alarmKey, cloudWatchService } from "./services/cloudwatch.js";
 import {
   type AlarmModel,
@@ -35,7 +38,8 @@ import { createRdsModel } from "./services/rds-model.js";
 import { Route53Dns } from "./services/route53.js";
 import { S3Buckets } from "./services/s3.js";
 import { createSecretsState, putSecret, removeSecret, secretsService } from "./services/secrets.js";
-import { sfnService } from "./services/sfn.js";
+import { ServiceRoleSessions } from "./services/service-role-sessions.js";
+import { createSfnState, sfnService, type TaskHandler } from "./services/sfn.js";
 import { stsService } from "./services/sts.js";
 import { snapshotOf } from "./snapshot.js";
 import { DEFAULT_ACCOUNT_ID, defaultTopology, type SecretConfig } from "./topology.js";
@@ -74,6 +78,7 @@ export class Emulator {
   private timer: NodeJS.Timeout | undefined;
   private lastSourceError: string | undefined;
   private ticking = false;
+  private dataDirPath: string | undefined;
 
   constructor(private readonly options: EmulatorOptions = {}) {
     const topology = options.topology ?? defaultTopology();
@@ -95,7 +100,7 @@ export class Emulator {
       globalCluster: createRdsModel(topology.database, this.accountId, this.backend),
       cloudwatch: { store, alarms },
       secrets: createSecretsState(topology.secrets, this.accountId),
-      sfn: { machines: new Map(), executions: new Map(), handlers: new Map() },
+      sfn: createSfnState(),
       downRegions: new Set(),
     };
     this.route53 = new Route53Dns(topology.route53);
@@ -105,7 +110,20 @@ export class Emulator {
     );
     const isRegionDown = (r: string) => this.state.downRegions.has(r);
     this.s3 = new S3Buckets(topology.s3, this.accountId, store, isRegionDown);
-    this.lambda = new LambdaFunctions(topology.lambda, this.accountId, isRegionDown);
+    // Step Functions and Lambda run as their roles, with credentials the sandbox's STS issues.
+    const sessions = new ServiceRoleSessions(this.auth);
+    // The runner's worker (built, or its sources through tsx) unless a test brings its own.
+    const worker = options.lambdaWorker ?? {};
+    const runner = worker.entry ? undefined : workerCommand();
+    this.lambda = new LambdaFunctions(topology.lambda, this.accountId, isRegionDown, {
+      sessions,
+      workers: {
+        ...worker,
+        entry: worker.entry ?? (runner?.script as string),
+        ...(runner && !worker.execArgv ? { execArgv: runner.execArgv } : {}),
+      },
+      codeRoot: () => join(this.dataDir, "lambda"),
+    });
     this.rds = new RdsService({
       model: this.state.globalCluster,
       backend: this.backend,
@@ -122,6 +140,8 @@ export class Emulator {
         sfnService(this.state.sfn, this.accountId, {
           waitScale: options.sfnWaitScale ?? 1,
           signal: this.abort.signal,
+          sessions,
+          endpoint: () => this.url,
         }),
         secretsService(this.state.secrets, this.accountId),
         stsService(this.auth),
@@ -164,6 +184,12 @@ export class Emulator {
 
   get url(): string {
     return this.main.url;
+  }
+
+  /** Where the emulator keeps files (functions' code under `lambda/`): `options.dataDir`, else a temp dir made on first use. */
+  get dataDir(): string {
+    this.dataDirPath ??= this.options.dataDir ?? mkdtempSync(join(tmpdir(), "runbook-emulator-"));
+    return this.dataDirPath;
   }
 
   /** Things that differ from what was asked, e.g. ARC endpoints that fell back to 127.0.0.1. */
@@ -333,6 +359,7 @@ export class Emulator {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.abort.abort();
+    this.lambda.close();
     await Promise.all([this.main.stop(), ...this.arcListeners.map((l) => l.stop())]);
     // Let in-flight failovers settle, but a hung backend must not hang close() forever.
     let grace: NodeJS.Timeout | undefined;
@@ -343,6 +370,8 @@ export class Emulator {
       }),
     ]);
     clearTimeout(grace);
+    this.lambda.close();
+    if (this.dataDirPath && !this.options.dataDir) rmSync(this.dataDirPath, { recursive: true, force: true });
   }
 
   private async tick(): Promise<void> {

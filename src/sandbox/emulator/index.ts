@@ -57,6 +57,7 @@ export {
   type S3Config,
   STALL_OPS_PER_SECOND,
 } from "./services/s3-model.js";
+export type { ExecutionModel, StateMachineModel, TaskHandler } from "./services/sfn.js";
 export * from "./topology.js";
 
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

@@ -24,10 +24,17 @@ export function snapshotOf(
     alarms: [...s.cloudwatch.alarms.values()],
     metrics: s.cloudwatch.store.summary(),
     secrets: [...s.secrets.values()].map(({ value: _value, ...rest }) => rest),
-    stateMachines: [...s.sfn.machines.values()].map(({ definition: _d, ...rest }) => rest),
-    executions: [...s.sfn.executions.values()].map(({ done: _done, history, ...rest }) => ({
+    stateMachines: [...s.sfn.machines.values()].map((m) => ({
+      arn: m.arn,
+      name: m.name,
+      region: m.region,
+      roleArn: m.roleArn,
+      createdAt: m.createdAt,
+      updatedAt: m.updatedAt,
+    })),
+    executions: [...s.sfn.executions.values()].map(({ done: _done, stop: _stop, history, ...rest }) => ({
       ...rest,
-      events: history.length,
+      events: history.events.length,
     })),
     taskHandlers: [...s.sfn.handlers.keys()],
     compute: { ...e.compute.summary(), capacityShortage: e.compute.regionsShort },

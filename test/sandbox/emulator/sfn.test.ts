@@ -195,7 +195,11 @@ describe("Step Functions through the real SDK (JSON 1.0)", () => {
     expect(low.status).toBe("SUCCEEDED");
     expect(JSON.parse(low.output ?? "{}")).toEqual({
       lagMs: 10,
-      failure: { Error: "Error", Cause: "Error: standby unreachable" },
+      // As Step Functions reports a Lambda's error: its errorType, and the error object as the cause.
+      failure: {
+        Error: "Error",
+        Cause: JSON.stringify({ errorType: "Error", errorMessage: "standby unreachable", trace: [] }),
+      },
     });
     const high = await run("high-lag", { lagMs: 5000 });
     expect(high).toMatchObject({ status: "FAILED", error: "LagTooHigh" });

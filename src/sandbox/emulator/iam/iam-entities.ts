@@ -79,6 +79,28 @@ export function defaultEntities(
   return { entities, keys };
 }
 
+/** A role as CreateRole makes it (in `account`, trusting whom its trust policy says). */
+export function newRole(
+  account: string,
+  name: string,
+  trust: PolicyDocument,
+  options: { description?: string; maxSessionDuration?: number } = {},
+): IamRole {
+  const arn = roleArn(account, name);
+  return {
+    kind: "role",
+    name,
+    account,
+    arn,
+    id: stableId("AROA", arn),
+    createdAt: new Date(),
+    policies: new Map(),
+    trustPolicy: trust,
+    maxSessionDuration: options.maxSessionDuration ?? 3600,
+    description: options.description ?? "",
+  };
+}
+
 function stableId(prefix: string, arn: string): string {
   return prefix + createHash("sha256").update(arn).digest("hex").slice(0, 17).toUpperCase();
 }

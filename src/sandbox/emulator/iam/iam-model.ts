@@ -76,6 +76,8 @@ export class IamModel {
   private lifetimeMs: number | undefined;
   private changes = 0;
   private readonly policyCache = new Map<string, NamedPolicy[]>();
+  /** Roles made through the API (CreateRole): deploy's resources, kept across a reset. */
+  private readonly createdRoles = new Map<string, IamRole>();
 
   constructor(
     workloadAccount: string,
@@ -260,6 +262,26 @@ export class IamModel {
     this.changed();
   }
 
+  /** CreateRole: the role exists from now on, and survives a reset. */
+  addRole(role: IamRole): void {
+    this.entities.set(role.arn, role);
+    this.createdRoles.set(role.arn, role);
+    this.changed();
+  }
+
+  /** DeleteRole. */
+  removeRole(role: IamRole): void {
+    this.entities.delete(role.arn);
+    this.createdRoles.delete(role.arn);
+    this.changed();
+  }
+
+  /** UpdateAssumeRolePolicy. */
+  setTrustPolicy(role: IamRole, trust: PolicyDocument): void {
+    role.trustPolicy = trust;
+    this.changed();
+  }
+
   issueSession(
     role: IamRole,
     sessionName: string,
@@ -298,6 +320,7 @@ export class IamModel {
     const { entities, keys } = defaultEntities(this.accounts, this.config.arcRoleExternalId);
     this.entities = entities;
     this.keys = keys;
+    for (const role of this.createdRoles.values()) this.entities.set(role.arn, role);
   }
 
   private unknownCaller(name: string): Caller {

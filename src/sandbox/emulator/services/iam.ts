@@ -5,6 +5,7 @@ import type { RequestAuth } from "../iam/request-auth.js";
 import { pageOf } from "../pagination.js";
 import type { ParamReader } from "../params.js";
 import type { RequestContext, ServiceDefinition } from "../service.js";
+import { roleOperations } from "./iam-roles.js";
 import { parsePolicy, simulatePrincipalPolicy } from "./iam-simulation.js";
 
 /**
@@ -97,6 +98,16 @@ export function iamService(auth: RequestAuth): ServiceDefinition {
   const roleArnOf = (p: ParamReader, ctx: RequestContext) => [
     roleArn(ctx.caller.account, p.string("RoleName")),
   ];
+  const renderRole = (r: IamRole) => ({
+    Path: "/",
+    RoleName: r.name,
+    RoleId: r.id,
+    Arn: r.arn,
+    CreateDate: r.createdAt,
+    AssumeRolePolicyDocument: encodePolicy(r.trustPolicy),
+    Description: r.description,
+    MaxSessionDuration: r.maxSessionDuration,
+  });
 
   return {
     name: "iam",
@@ -116,13 +127,24 @@ export function iamService(auth: RequestAuth): ServiceDefinition {
         DeleteUserPolicy: userArnOf,
         ListUserPolicies: userArnOf,
         GetRole: roleArnOf,
+        CreateRole: roleArnOf,
+        UpdateAssumeRolePolicy: roleArnOf,
+        DeleteRole: roleArnOf,
         PutRolePolicy: roleArnOf,
         GetRolePolicy: roleArnOf,
         DeleteRolePolicy: roleArnOf,
         ListRolePolicies: roleArnOf,
       },
     },
-    mutating: new Set(["PutUserPolicy", "PutRolePolicy", "DeleteUserPolicy", "DeleteRolePolicy"]),
+    mutating: new Set([
+      "PutUserPolicy",
+      "PutRolePolicy",
+      "DeleteUserPolicy",
+      "DeleteRolePolicy",
+      "CreateRole",
+      "UpdateAssumeRolePolicy",
+      "DeleteRole",
+    ]),
     operations: {
       SimulatePrincipalPolicy: (p, ctx) => {
         const arn = p.string("PolicySourceArn");
@@ -148,21 +170,8 @@ export function iamService(auth: RequestAuth): ServiceDefinition {
           User: { Path: "/", UserName: u.name, UserId: u.id, Arn: u.arn, CreateDate: u.createdAt },
         };
       },
-      GetRole: (p, ctx) => {
-        const r = role(ctx, p.string("RoleName"));
-        return {
-          Role: {
-            Path: "/",
-            RoleName: r.name,
-            RoleId: r.id,
-            Arn: r.arn,
-            CreateDate: r.createdAt,
-            AssumeRolePolicyDocument: encodePolicy(r.trustPolicy),
-            Description: r.description,
-            MaxSessionDuration: r.maxSessionDuration,
-          },
-        };
-      },
+      GetRole: (p, ctx) => ({ Role: renderRole(role(ctx, p.string("RoleName"))) }),
+      ...roleOperations(iam, role, renderRole),
       PutUserPolicy: (p, ctx) => put(user(ctx, p.string("UserName")), p),
       PutRolePolicy: (p, ctx) => put(role(ctx, p.string("RoleName")), p),
       GetUserPolicy: (p, ctx) => get(user(ctx, p.string("UserName")), p, "UserName"),

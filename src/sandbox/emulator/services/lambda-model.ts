@@ -64,7 +64,21 @@ export interface FunctionModel {
   description: string;
   lastModified: Date;
   codeSha256: string;
+  codeSize: number;
   revisionId: string;
+  /** The execution role (assumed by lambda.amazonaws.com when the function runs). */
+  role: string;
+  handler: string;
+  runtime: string;
+  /** Seconds. */
+  timeout: number;
+  memorySize: number;
+  environment: Record<string, string>;
+  tags: Record<string, string>;
+  /** The unzipped code (functions created through the API); none for the topology's stand-ins, which cannot run. */
+  codeDir: string | undefined;
+  /** Created through the API: kept across a reset, as a deployed function outlives a game day's reset. */
+  created: boolean;
 }
 
 export interface LambdaState {
@@ -91,7 +105,9 @@ export function resetLambdaState(
   accountId: string,
 ): void {
   const uuids = new Map(state.mappings.map((m) => [`${m.functionArn} ${m.eventSourceArn}`, m.uuid]));
+  const created = [...state.functions.values()].filter((f) => f.created);
   state.functions.clear();
+  for (const f of created) state.functions.set(f.arn, f);
   state.mappings = [];
   state.transitionMs = config?.mappingTransitionMs ?? 1000;
   const now = new Date();
@@ -105,7 +121,17 @@ export function resetLambdaState(
       description: f.description ?? "",
       lastModified: now,
       codeSha256: digest.toString("base64"),
+      codeSize: 2048,
       revisionId: randomUUID(),
+      role: `arn:aws:iam::${accountId}:role/${f.name}`,
+      handler: "index.handler",
+      runtime: "nodejs20.x",
+      timeout: 30,
+      memorySize: 256,
+      environment: {},
+      tags: { app: "case-api" },
+      codeDir: undefined,
+      created: false,
     });
     for (const source of f.eventSources) {
       state.mappings.push({
