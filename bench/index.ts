@@ -11,6 +11,7 @@ import { benchAwsCallOverhead, benchFirstClientCall } from "./aws-call.js";
 import { benchCliStart, benchEngine } from "./engine.js";
 import { benchIam } from "./iam.js";
 import { raceForStaleLock } from "./lock-race.js";
+import { benchStepFunctions, historyOfShippedRunbooks } from "./stepfunctions.js";
 import { benchTimeline } from "./timeline.js";
 import { benchWeightStages } from "./weights.js";
 
@@ -164,5 +165,37 @@ if (want("lock")) {
     "0 double wins, 0 without a winner",
     race.doubleWins === 0 && race.noWins === 0 && race.takeoverUnnamed === 0,
   );
+}
+if (want("stepfunctions")) {
+  const sfn = await benchStepFunctions();
+  const { localOutageMs: local, sfnOutageMs: cloud } = sfn;
+  if (local === undefined || cloud === undefined || sfn.sfnStatus !== "completed")
+    add(
+      "client-observed outage, Step Functions vs local engine (sandbox failover)",
+      `did not complete (Step Functions run ${sfn.sfnStatus}; outages ${local ?? "none"} / ${cloud ?? "none"} ms)`,
+      "completed, ≤ 1.3×",
+      false,
+    );
+  else
+    add(
+      "client-observed outage, Step Functions vs local engine (sandbox failover, one run each)",
+      `${f(cloud / local, 2)}× (${f(cloud)} vs ${f(local)} ms; engine RTO ${f(sfn.sfnRtoMs ?? Number.NaN)} ms)`,
+      "≤ 1.3×",
+      cloud / local <= 1.3,
+    );
+  add(
+    "history events of that failover-case-api execution (of the 25,000 AWS allows)",
+    `${sfn.historyEvents}`,
+    "≤ 20,000",
+    sfn.historyEvents > 0 && sfn.historyEvents <= 20_000,
+  );
+  const largest = historyOfShippedRunbooks()[0];
+  if (largest)
+    add(
+      `worst-case history of the largest shipped runbook as exported (${largest.runbook}, ${largest.states} states)`,
+      `${largest.worstCase} events${largest.costliest ? ` (costliest loop ${largest.costliest.state}: ${largest.costliest.events})` : ""}`,
+      "≤ 20,000",
+      largest.worstCase <= 20_000,
+    );
 }
 if (rows.some((r) => !r.ok)) process.exitCode = 1;

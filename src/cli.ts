@@ -51,6 +51,8 @@ const program = new Command("runbook")
   .description("Failover and failback runbooks for multi-region AWS systems: plan, run, resume, prove.")
   .version(typeof __RUNBOOK_VERSION__ === "string" ? __RUNBOOK_VERSION__ : "dev", "-V, --version")
   .showHelpAfterError("(run with --help for usage)")
+  // Before any .command(): subcommands copy it when created, so their usage errors exit 2 too.
+  .exitOverride()
   .addHelpText(
     "after",
     `
@@ -514,8 +516,6 @@ program
   .action(async (file: string, opts) =>
     done(await (await import("./commands/schedule.js")).scheduleCommand(file, opts, io)),
   );
-
-program.exitOverride();
 
 async function main(): Promise<number> {
   try {

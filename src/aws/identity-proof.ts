@@ -227,7 +227,7 @@ function xmlText(xml: string, tag: string): string | undefined {
 }
 
 /** The signer's hash, from node:crypto (the SDK's own Node hash is not a direct dependency). */
-class NodeSha256 {
+export class NodeSha256 {
   private readonly hash;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));

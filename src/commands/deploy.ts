@@ -6,7 +6,7 @@ import { readSourceText } from "../language/source-text.js";
 import { validateRunbook } from "../language/validate.js";
 import { chooseEnvironment } from "../project/project-config.js";
 import { buildFunctionZip } from "../stepfunctions/bundle/function-zip.js";
-import { buildStepFunctions, desiredDeployment } from "../stepfunctions/deploy-target.js";
+import { buildStepFunctions, desiredDeployment, secretVars } from "../stepfunctions/deploy-target.js";
 import { type PlannedChange, planDeployment } from "../stepfunctions/deployment.js";
 import { type CommandIO, writeLine } from "./io.js";
 import { prepare } from "./prepare.js";
@@ -45,6 +45,12 @@ export async function deployCommand(arg: string, opts: DeployOptions, io: Comman
       ...(opts.region ? { region: opts.region } : {}),
       sourceMap,
     });
+    const secrets = secretVars(build, io.env);
+    if (secrets.length && environment.kind !== "sandbox")
+      throw new UsageError(
+        `vars ${secrets.join(", ")} of environment ${environment.name} hold secret values (a credential-like variable's value, or a password in a URL); the functions' package would carry them, readable by anyone allowed lambda:GetFunction`,
+        "Keep secrets out of vars for Step Functions: give the steps' database a role-based login (IAM database authentication), or run this runbook with the local engine. Nothing was deployed.",
+      );
     const started = performance.now();
     writeLine(io.stderr, "bundling the executors into the functions' package (esbuild)…");
     const pkg = await buildFunctionZip(build.functionConfig);

@@ -68,7 +68,11 @@ export async function exportCommand(arg: string, opts: ExportCommandOptions, io:
   const count = (kind: string, type = "Task") =>
     states.filter(([n, s]) => s.Type === type && manifest.states[n]?.kind === kind).length;
   const top = manifest.historyEstimate.loops[0];
-  const shown = (p: string) => relative(io.cwd, p) || p;
+  // Relative where that is shorter to read (under the working directory), else absolute.
+  const shown = (p: string) => {
+    const r = relative(io.cwd, p);
+    return r && !r.startsWith("..") ? r : p;
+  };
   writeLine(
     io.stdout,
     `Exported ${runbook.name} for ${environment.name} to Step Functions: state machine ${manifest.stateMachineName} in ${region}, account ${accountId}`,

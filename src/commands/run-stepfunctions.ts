@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import type { EventData } from "../journal/events.js";
 import type { ExecutionState } from "../journal/fold.js";
 import type { Runbook } from "../language/runbook.js";
-import { buildStepFunctions } from "../stepfunctions/deploy-target.js";
+import { buildStepFunctions, peakConcurrency } from "../stepfunctions/deploy-target.js";
 import type { FollowOutcome } from "../stepfunctions/follow-execution.js";
 import { decideGate } from "../stepfunctions/gate-decision.js";
 import { runOnStepFunctions } from "../stepfunctions/run-on-stepfunctions.js";
@@ -38,6 +38,7 @@ export async function runWithStepFunctions(
   const me = await prepared.sessions.identityFor(undefined);
   const build = buildStepFunctions(runbook, environment, {
     accountId: me.account,
+    validate: false,
     ...(opts.region ? { region: opts.region } : {}),
   });
   const sfn = (await prepared.aws.client("sfn", build.region)) as unknown as SFNClient;
@@ -56,8 +57,11 @@ export async function runWithStepFunctions(
       definition: build.machine.definition,
       manifest: build.machine.manifest,
       approvalsFunctionArn: build.approvalsFunctionArn,
+      stepsFunctionArn: build.stepsFunctionArn,
+      concurrency: peakConcurrency(runbook),
       sts: build.sts,
     },
+    lambda,
     home: homeOf(io),
     workdir: base.workdir,
     operator: prepared.operator,

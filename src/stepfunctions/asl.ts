@@ -75,3 +75,13 @@ export function allBranches(branch: AslBranch): AslBranch[] {
 export function allStates(definition: AslBranch): [string, AslState][] {
   return allBranches(definition).flatMap((b) => Object.entries(b.States));
 }
+
+/** Whether a state can go to `name` next: its Next, a Choice rule, its Default or a Catch. */
+export function goesTo(s: AslState, name: string): boolean {
+  return (
+    s.Next === name ||
+    s.Default === name ||
+    (s.Choices ?? []).some((c) => c.Next === name) ||
+    (s.Catch ?? []).some((c) => c.Next === name)
+  );
+}

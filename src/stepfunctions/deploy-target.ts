@@ -1,8 +1,11 @@
+import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { stsTarget } from "../aws/identity-proof.js";
+import { Redactor } from "../engine/redact.js";
 import type { Environment } from "../environment/environment.js";
 import type { Runbook } from "../language/runbook.js";
 import type { SourceMap } from "../language/source-map.js";
+import { stableJson } from "./bundle/function-zip.js";
 import type { DesiredDeployment } from "./deployment.js";
 import { type ExportedMachine, exportStateMachine } from "./export-definition.js";
 import {
@@ -30,6 +33,7 @@ export interface StepFunctionsBuild {
   functionConfig: FunctionConfig;
   stateMachineArn: string;
   approvalsFunctionArn: string;
+  stepsFunctionArn: string;
   /** Where the approval function checks proofs of identity (what approvers sign for). */
   sts: { endpoint: string; region: string };
 }
@@ -41,7 +45,7 @@ export const FUNCTION_MEMORY_MB = 1024;
 export function buildStepFunctions(
   runbook: Runbook,
   env: Environment,
-  o: { accountId: string; region?: string; sourceMap?: SourceMap },
+  o: { accountId: string; region?: string; sourceMap?: SourceMap; validate?: boolean },
 ): StepFunctionsBuild {
   const region = recoveryRegion(env, o.region);
   const names = exportNames(runbook.name);
@@ -49,6 +53,7 @@ export function buildStepFunctions(
     region,
     accountId: o.accountId,
     ...(o.sourceMap ? { sourceMap: o.sourceMap } : {}),
+    ...(o.validate === false ? { validate: false } : {}),
   });
   const policies = stateMachinePolicies(runbook, env, {
     region,
@@ -56,31 +61,57 @@ export function buildStepFunctions(
     definition: machine.definition,
   });
   const endpoints = env.aws.endpoints;
+  const functionConfig: FunctionConfig = {
+    // Where the file sits on this machine is not the functions' business, and would make the
+    // package (and its CodeSha256) differ between two checkouts of the same runbook.
+    runbookIr: { ...runbook, file: basename(runbook.file), dir: "." },
+    environment: {
+      name: env.name,
+      kind: env.kind,
+      region: env.aws.region,
+      endpoints,
+      accounts: env.aws.accounts,
+      roles: env.aws.roles,
+      vars: env.vars,
+    },
+    manifest: machine.manifest as unknown as FunctionConfig["manifest"],
+  };
+  // The functions' config is part of what runs: its digest in the machine's Comment makes a
+  // changed environment (a database's address, a role) a changed machine, which deploy updates
+  // and run refuses until it has.
+  const digest = createHash("sha256").update(stableJson(functionConfig)).digest("hex").slice(0, 16);
+  machine.definition.Comment = `${machine.definition.Comment ?? ""} · functions' config ${digest}`.trim();
   return {
     region,
     accountId: o.accountId,
     names,
     machine,
     policies,
-    functionConfig: {
-      // Where the file sits on this machine is not the functions' business, and would make the
-      // package (and its CodeSha256) differ between two checkouts of the same runbook.
-      runbookIr: { ...runbook, file: basename(runbook.file), dir: "." },
-      environment: {
-        name: env.name,
-        kind: env.kind,
-        region: env.aws.region,
-        endpoints,
-        accounts: env.aws.accounts,
-        roles: env.aws.roles,
-        vars: env.vars,
-      },
-      manifest: machine.manifest as unknown as FunctionConfig["manifest"],
-    },
+    functionConfig,
     stateMachineArn: stateMachineArn(region, o.accountId, names.stateMachine),
     approvalsFunctionArn: functionArn(region, o.accountId, names.functions.approvals),
+    stepsFunctionArn: functionArn(region, o.accountId, names.functions.steps),
     sts: stsTarget({ region, endpoints }),
   };
+}
+
+/**
+ * The environment values the functions' package would carry although they are secrets: the
+ * value of a credential-like variable of this shell (`RPO_READER_PASSWORD`), or a password in
+ * a URL. Anyone allowed lambda:GetFunction could read them there.
+ */
+export function secretVars(b: StepFunctionsBuild, env: Record<string, string | undefined>): string[] {
+  const redactor = new Redactor();
+  redactor.addSensitiveEnv(env);
+  return Object.entries(b.functionConfig.environment.vars)
+    .filter(([, value]) => JSON.stringify(redactor.value(value)) !== JSON.stringify(value))
+    .map(([name]) => name);
+}
+
+/** The most step and probe invocations that can run at once: the widest block, plus every watcher. */
+export function peakConcurrency(runbook: Runbook): number {
+  const widest = Math.max(1, ...runbook.steps.map((s) => (s.kind === "parallel" ? s.children.length : 1)));
+  return widest + runbook.abort.length;
 }
 
 /** What `deploy` compares with AWS: the build, with the functions' package. */

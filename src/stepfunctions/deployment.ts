@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import { isNotFound, planRole } from "./deploy-role.js";
 
 /**
  * What `runbook deploy` puts in the recovery region, compared with what is there: each
@@ -51,8 +52,6 @@ export interface DeployClients {
   sfn: SFNClient;
 }
 
-const POLICY_NAME = "runbook";
-
 export function roleArn(d: DesiredDeployment, name: string): string {
   return `arn:aws:iam::${d.accountId}:role/${name}`;
 }
@@ -63,96 +62,6 @@ export async function planDeployment(d: DesiredDeployment, c: DeployClients): Pr
   for (const f of d.functions) changes.push(await planFunction(d, f, c.lambda));
   changes.push(await planStateMachine(d, c.sfn));
   return changes;
-}
-
-/** IAM returns policy documents URL-encoded. */
-function parseDocument(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(decodeURIComponent(text));
-  } catch {
-    return JSON.parse(text);
-  }
-}
-
-function isNotFound(err: unknown): boolean {
-  const name = (err as { name?: string }).name ?? "";
-  return [
-    "NoSuchEntityException",
-    "NoSuchEntity",
-    "ResourceNotFoundException",
-    "StateMachineDoesNotExist",
-  ].includes(name);
-}
-
-async function planRole(r: DesiredRole, iam: IAMClient): Promise<PlannedChange[]> {
-  const sdk = await import("@aws-sdk/client-iam");
-  const trust = JSON.stringify(r.trust);
-  const policy = JSON.stringify(r.policy);
-  const putPolicy = async () => {
-    await iam.send(
-      new sdk.PutRolePolicyCommand({ RoleName: r.name, PolicyName: POLICY_NAME, PolicyDocument: policy }),
-    );
-  };
-  const statements = (r.policy as { Statement?: unknown[] }).Statement?.length ?? 0;
-  let current: unknown;
-  try {
-    const out = await iam.send(new sdk.GetRoleCommand({ RoleName: r.name }));
-    current = parseDocument(out.Role?.AssumeRolePolicyDocument);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    return [
-      {
-        kind: "create",
-        resource: "role",
-        name: r.name,
-        detail: `trusts ${trustedServices(r.trust)}; ${statements} statement(s)`,
-        apply: async () => {
-          await iam.send(
-            new sdk.CreateRoleCommand({
-              RoleName: r.name,
-              AssumeRolePolicyDocument: trust,
-              Description: "runbook: Step Functions engine (runbook deploy)",
-            }),
-          );
-          await putPolicy();
-        },
-      },
-    ];
-  }
-  const out: PlannedChange[] = [];
-  const trustSame = isDeepStrictEqual(current, r.trust);
-  let attached: unknown;
-  try {
-    const p = await iam.send(new sdk.GetRolePolicyCommand({ RoleName: r.name, PolicyName: POLICY_NAME }));
-    attached = parseDocument(p.PolicyDocument);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  const policySame = isDeepStrictEqual(attached, r.policy);
-  if (trustSame && policySame) {
-    out.push({ kind: "unchanged", resource: "role", name: r.name, detail: "", apply: async () => {} });
-    return out;
-  }
-  out.push({
-    kind: "update",
-    resource: "role",
-    name: r.name,
-    detail: [trustSame ? "" : "trust policy", policySame ? "" : `permissions (${statements} statement(s))`]
-      .filter(Boolean)
-      .join(" and "),
-    apply: async () => {
-      if (!trustSame)
-        await iam.send(new sdk.UpdateAssumeRolePolicyCommand({ RoleName: r.name, PolicyDocument: trust }));
-      if (!policySame) await putPolicy();
-    },
-  });
-  return out;
-}
-
-function trustedServices(trust: object): string {
-  const services = JSON.stringify(trust).match(/[a-z-]+\.amazonaws\.com/g) ?? [];
-  return [...new Set(services)].join(", ") || "its principals";
 }
 
 /** IAM is eventually consistent: a role created a moment ago may not be assumable by Lambda yet. */

@@ -40,6 +40,8 @@ export type FollowOutcome =
   | { executionId: string; status: "following-stopped"; state: ExecutionState };
 
 const TERMINAL = new Set<string>(TERMINAL_EVENTS);
+const FAST_POLL_MS = 100;
+const SLOW_POLL_MS = 800;
 
 export async function followExecution(o: FollowOptions): Promise<FollowOutcome> {
   const path = journalPath(o.home, o.executionId);
@@ -54,6 +56,10 @@ export async function followExecution(o: FollowOptions): Promise<FollowOutcome> 
     const runbook = state.runbookIr as Runbook;
     let cursor = cursorFromJournal(events);
     const gatesAnswered = new Set<string>();
+    // Gates a killed follower journaled but never answered (it may not have had --approve):
+    // answered once the first batch shows they are still open, or a new follower would wait forever.
+    let journaledGates = o.onGate ? lastGateRequests(events) : [];
+    let delay = o.pollMs ?? FAST_POLL_MS;
     for (;;) {
       const fresh = await history.after(cursor.lastEventId);
       const { drafts, cursor: next } = importHistory({
@@ -83,13 +89,36 @@ export async function followExecution(o: FollowOptions): Promise<FollowOutcome> 
         }
         if (TERMINAL.has(e.type)) return outcomeOf(o.executionId, state);
       }
+      for (const e of journaledGates) {
+        const key = `${e.stepId}#${e.origin?.eventId ?? e.seq}`;
+        if (gatesAnswered.has(key) || !stillOpen(state, e.stepId!)) continue;
+        gatesAnswered.add(key);
+        await o.onGate?.(e.stepId!, state);
+      }
+      journaledGates = [];
       if (o.stop?.aborted) return { executionId: o.executionId, status: "following-stopped", state };
-      await sleep(o.pollMs ?? 250, o.stop);
+      // Fast while the history grows (a gate to answer comes right after a step), slower when it
+      // is quiet: GetExecutionHistory refills 5 calls a second per account.
+      delay = fresh.length ? (o.pollMs ?? FAST_POLL_MS) : Math.min(delay * 2, SLOW_POLL_MS);
+      await sleep(delay, o.stop);
     }
   } finally {
     lock.release();
     writer.close();
   }
+}
+
+/** Each step's latest gate.requested: the one a new follower may still have to answer. */
+function lastGateRequests(events: readonly AnyJournalEvent[]): AnyJournalEvent[] {
+  const byStep = new Map<string, AnyJournalEvent>();
+  for (const e of events) if (e.type === "gate.requested" && e.stepId) byStep.set(e.stepId, e);
+  return [...byStep.values()];
+}
+
+/** A gate that still waits for approvals (an approval step's last one also ends the step). */
+function stillOpen(state: ExecutionState, stepId: string): boolean {
+  const st = state.steps.get(stepId);
+  return st?.status === "awaiting-approval" && st.approvals.length < (st.gateRequested?.minApprovals ?? 1);
 }
 
 function outcomeOf(executionId: string, state: ExecutionState): ExecutionOutcome {
@@ -127,35 +156,51 @@ function manifestOf(first: HistoryEvent): Manifest {
   return manifest;
 }
 
-/** Pages of GetExecutionHistory, oldest first; event ids never change, so "after id n" is exact. */
+/**
+ * Pages of GetExecutionHistory. Event ids never change, so "after id n" is exact; once the
+ * follower has caught up it reads newest first and stops at what it has, one call per poll
+ * however long the history (GetExecutionHistory refills 5 calls a second per account).
+ */
 function historyReader(sfn: SFNClient, executionArn: string) {
-  const page = async (nextToken?: string) => {
+  const page = async (o: { nextToken?: string; reverse?: boolean; max: number }) => {
     const { GetExecutionHistoryCommand } = await import("@aws-sdk/client-sfn");
     return sfn.send(
       new GetExecutionHistoryCommand({
         executionArn,
-        maxResults: 1000,
+        maxResults: o.max,
         includeExecutionData: true,
-        ...(nextToken ? { nextToken } : {}),
+        ...(o.reverse ? { reverseOrder: true } : {}),
+        ...(o.nextToken ? { nextToken: o.nextToken } : {}),
       }),
     );
   };
   return {
     async first(): Promise<HistoryEvent> {
-      const out = await page();
+      const out = await page({ max: 1 });
       const e = out.events?.[0];
       if (!e) throw new UsageError(`execution ${executionArn} has no history yet`);
       return e;
     },
     async after(lastId: number): Promise<HistoryEvent[]> {
-      const all: HistoryEvent[] = [];
+      const found: HistoryEvent[] = [];
       let token: string | undefined;
+      if (lastId === 0) {
+        do {
+          const out = await page({ max: 1000, ...(token ? { nextToken: token } : {}) });
+          found.push(...(out.events ?? []));
+          token = out.nextToken;
+        } while (token);
+        return found;
+      }
       do {
-        const out = await page(token);
-        for (const e of out.events ?? []) if (Number(e.id) > lastId) all.push(e);
+        const out = await page({ max: 100, reverse: true, ...(token ? { nextToken: token } : {}) });
+        for (const e of out.events ?? []) {
+          if (Number(e.id) <= lastId) return found.reverse();
+          found.push(e);
+        }
         token = out.nextToken;
       } while (token);
-      return all;
+      return found.reverse();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { type StartRequest, startedEventData } from "../engine/engine.js";
 import { acquireLock } from "../engine/lock.js";
@@ -21,6 +22,9 @@ export interface StepFunctionsTarget {
   definition: object;
   manifest: Manifest;
   approvalsFunctionArn: string;
+  stepsFunctionArn: string;
+  /** How many steps and abort probes can run at once: the steps function's containers to warm. */
+  concurrency: number;
   sts: { endpoint: string; region: string };
 }
 
@@ -29,6 +33,8 @@ export async function runOnStepFunctions(
   req: StartRequest,
   o: {
     sfn: SFNClient;
+    /** To warm the functions while the execution starts (absent: not warmed). */
+    lambda?: LambdaClient;
     target: StepFunctionsTarget;
     home: string;
     workdir: string;
@@ -67,6 +73,7 @@ export async function runOnStepFunctions(
     started,
     manifest: o.target.manifest,
   };
+  warmFunctions(o.lambda, o.target);
   // One execution of a runbook at a time on this machine, as with the local engine.
   const lock = acquireLock(o.home, runbook.name, executionId, now);
   try {
@@ -93,6 +100,32 @@ export async function runOnStepFunctions(
     ...(o.pollMs ? { pollMs: o.pollMs } : {}),
     ...(o.vars ? { vars: o.vars } : {}),
   });
+}
+
+/**
+ * A cold container costs its first step the bundle's start (hundreds of ms on Lambda): the
+ * functions are invoked once per container the run will need, asynchronously, as the execution
+ * starts. Failures do not matter: the steps' own invocations start containers anyway.
+ */
+function warmFunctions(lambda: LambdaClient | undefined, target: StepFunctionsTarget): void {
+  if (!lambda) return;
+  const warm = async (functionArn: string) => {
+    const { InvokeCommand } = await import("@aws-sdk/client-lambda");
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionArn,
+        InvocationType: "Event",
+        Payload: new TextEncoder().encode(JSON.stringify({ action: "warm" })),
+      }),
+    );
+  };
+  const calls = [
+    warm(target.approvalsFunctionArn),
+    ...Array.from({ length: Math.min(10, Math.max(1, target.concurrency)) }, () =>
+      warm(target.stepsFunctionArn),
+    ),
+  ];
+  for (const c of calls) c.catch(() => undefined);
 }
 
 async function assertDeployed(sfn: SFNClient, target: StepFunctionsTarget, name: string): Promise<void> {

@@ -19,9 +19,6 @@ import { ACCOUNT, awsExample, exported, sandbox, shipped, shippedRunbooks } from
 const REFUSED: Record<string, RegExp> = {
   // Its `exec` steps need a machine to run on (issue 13: refused until the runbook says where).
   "failover-toy": /exec steps need to say where they run on Step Functions/,
-  // Sixty metric reads and five-attempt DNS shifts under a 5 s watcher, every attempt at its
-  // default timeout, could pass the history's limit.
-  "failback-case-api": /may write up to \d+ history events/,
 };
 
 const environments: [string, () => Environment][] = [

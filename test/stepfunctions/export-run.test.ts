@@ -181,4 +181,21 @@ onAbort:
     expect(declined.error).toBe("Runbook.Aborted");
     expect(declined.entered).toEqual(["start", "ask.gate-1", "ask.gate-2", "onAbort.undo", "aborted"]);
   });
+
+  it("a runbook that cannot abort has no aborted state (it would be unreachable) and runs", async () => {
+    const machine = exported(
+      runbookFrom(`apiVersion: runbook/v1
+kind: Runbook
+metadata: { name: cannot-abort, environment: sandbox }
+steps:
+  - { id: one, type: note, with: { message: one } }
+  - { id: two, type: note, with: { message: two } }
+`),
+    );
+    expect(Object.keys(machine.definition.States)).toEqual(["start", "one", "two", "end"]);
+    expect(Object.keys(machine.manifest.states)).not.toContain("aborted");
+    const o = await run(machine, {});
+    expect(o.error).toBeUndefined();
+    expect(o.entered).toEqual(["start", "one", "two", "end"]);
+  });
 });

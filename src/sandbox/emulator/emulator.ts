@@ -114,7 +114,8 @@ export class Emulator {
     const sessions = new ServiceRoleSessions(this.auth);
     // The runner's worker (built, or its sources through tsx) unless a test brings its own.
     const worker = options.lambdaWorker ?? {};
-    const runner = worker.entry ? undefined : workerCommand();
+    // A sandbox whose functions cannot run still serves everything else: the invocation says why.
+    const runner = worker.entry ? undefined : runnerWorker();
     this.lambda = new LambdaFunctions(topology.lambda, this.accountId, isRegionDown, {
       sessions,
       workers: {
@@ -410,5 +411,13 @@ export class Emulator {
         { ...base, metricName: "AuroraGlobalDBRPOLag", value: lag, unit: "Milliseconds" },
       ];
     });
+  }
+}
+
+function runnerWorker(): { script: string; execArgv: string[] } {
+  try {
+    return workerCommand();
+  } catch {
+    return { script: "dist/stepfunctions/worker-main.js (not found beside this build)", execArgv: [] };
   }
 }

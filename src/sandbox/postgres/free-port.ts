@@ -29,6 +29,17 @@ export async function freeLoopbackPort(random: () => number = Math.random): Prom
   return probe(0);
 }
 
+/**
+ * `port` again when nothing listens on it now (a server rebuilt where its predecessor was, so
+ * what was configured with its address, such as a deployed function's config, stays right),
+ * else a free one.
+ */
+export async function sameOrFreeLoopbackPort(port: number | undefined): Promise<number> {
+  if (port === undefined) return freeLoopbackPort();
+  const bound = await probe(port).catch(() => undefined);
+  return bound ?? freeLoopbackPort();
+}
+
 /** The first port of `net.ipv4.ip_local_port_range`. */
 export function ephemeralLow(): number {
   try {

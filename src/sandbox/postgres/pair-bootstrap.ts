@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { makeStandbyFrom } from "./base-backup.js";
 import { prepareDataRoot } from "./data-location.js";
-import { freeLoopbackPort } from "./free-port.js";
+import { sameOrFreeLoopbackPort } from "./free-port.js";
 import { HEARTBEAT_SCHEMA_SQL } from "./heartbeat-writer.js";
 import { postgresBinaries } from "./postgres-binaries.js";
 import { type DbCredentials, PostgresServer } from "./postgres-server.js";
@@ -62,18 +62,19 @@ export async function bootstrapPair(
 }
 
 /**
- * Region A's and region B's servers, each on a free port: `pg-a/` and `pg-b/` and their
- * logs under `baseDir`, or where data-location.ts relocates them when the postgres OS
- * user cannot enter `baseDir`.
+ * Region A's and region B's servers, each on a free port (`previous` ones again when they are
+ * free): `pg-a/` and `pg-b/` and their logs under `baseDir`, or where data-location.ts
+ * relocates them when the postgres OS user cannot enter `baseDir`.
  */
 export async function newServerPair(
   baseDir: string,
   credentials: DbCredentials,
+  previous?: readonly [number, number],
 ): Promise<[PostgresServer, PostgresServer]> {
   const dataRoot = await prepareDataRoot(baseDir);
-  const portA = await freeLoopbackPort();
-  let portB = await freeLoopbackPort();
-  while (portB === portA) portB = await freeLoopbackPort();
+  const portA = await sameOrFreeLoopbackPort(previous?.[0]);
+  let portB = await sameOrFreeLoopbackPort(previous?.[1]);
+  while (portB === portA) portB = await sameOrFreeLoopbackPort(undefined);
   const server = (name: string, port: number) =>
     new PostgresServer({
       name,

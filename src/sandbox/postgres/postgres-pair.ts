@@ -264,7 +264,13 @@ export class PostgresPair {
   }
 
   private async startFresh(): Promise<PairStartTimings> {
-    const [a, b] = await newServerPair(this.baseDir, this.credentials);
+    // A rebuild (reset after a failover) keeps the ports: a function deployed with the
+    // databases' addresses in its config (runbook deploy) must still reach them.
+    const old = this.topo;
+    const previous = old
+      ? ([old.member(old.regions[0]).server.port, old.member(old.regions[1]).server.port] as const)
+      : undefined;
+    const [a, b] = await newServerPair(this.baseDir, this.credentials, previous);
     const topo = new PairTopology(this.regions, [a, b]);
     this.topo = topo;
     process.on("exit", this.exitHook);

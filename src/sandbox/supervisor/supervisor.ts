@@ -336,7 +336,7 @@ export class SandboxSupervisor {
   /**
    * Back to the initial topology: every fault lifted, routing controls as at start, the
    * pair back to A primary / B streaming standby (rebuilt from scratch after a failover,
-   * so the databases may listen on new ports), the apps reconnected, the call log empty.
+   * on the same ports unless another listener took them), the apps reconnected, the call log empty.
    */
   reset(): Promise<void> {
     return this.exclusive(async () => {

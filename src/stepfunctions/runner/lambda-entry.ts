@@ -72,6 +72,9 @@ async function dispatch(
   w: Warm,
 ): Promise<unknown> {
   const action = (event as { action?: unknown } | null)?.action;
+  // `runbook run --engine stepfunctions` warms the containers while the execution starts: the
+  // config, registry and clients are built now, not in the first step's time.
+  if (action === "warm") return { warm: true, role };
   if (role === "steps") {
     const deps: RunnerDeps = {
       config: w.config,

@@ -1,7 +1,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { packageRoot, runningFromSources } from "../bundle/package-root.js";
 import type { InvokeResult } from "./local-invoke.js";
 
@@ -22,14 +23,25 @@ export interface FunctionWorker {
 
 /** How to start worker-main: the script and the node flags it needs. */
 export function workerCommand(): { script: string; execArgv: string[] } {
+  if (!runningFromSources()) return { script: builtWorker(), execArgv: [] };
   const root = packageRoot();
-  if (!runningFromSources())
-    return { script: join(root, "dist", "stepfunctions", "worker-main.js"), execArgv: [] };
   const tsx = createRequire(join(root, "package.json")).resolve("tsx");
   return {
     script: join(root, "src", "stepfunctions", "runner", "worker-main.ts"),
     execArgv: ["--import", pathToFileURL(tsx).href],
   };
+}
+
+/**
+ * The built worker beside the built CLI: `dist/` is found from this module (in `dist/` or its
+ * `chunks/`), so a copy of `dist/` without the package around it still finds its worker.
+ */
+function builtWorker(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)), up = 0; up < 3; dir = dirname(dir), up++) {
+    const script = join(dir, "stepfunctions", "worker-main.js");
+    if (existsSync(script)) return script;
+  }
+  return join(packageRoot(), "dist", "stepfunctions", "worker-main.js");
 }
 
 export function spawnFunctionWorker(o: {

@@ -1,5 +1,3 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import {
   DeleteStateMachineCommand,
   DescribeExecutionCommand,
@@ -18,7 +16,6 @@ import type { Emulator } from "../../../src/sandbox/emulator/index.js";
 import { clientConfig, REGION_A, REGION_B, startEmulator } from "./helpers.js";
 import { createMachine, finished, historyOf, outline, start } from "./sfn-helpers.js";
 
-const run = promisify(execFile);
 const ROLE = "arn:aws:iam::111111111111:role/runbook-machines-states";
 const pass = { StartAt: "P", States: { P: { Type: "Pass", End: true } } };
 // 1000 s at the test's wait scale (0.01) is 10 s: still running when the test looks.
@@ -73,32 +70,36 @@ describe("Step Functions state machines and executions through the real SDK and 
     ).rejects.toBeInstanceOf(StateMachineDoesNotExist);
   });
 
-  it("the AWS CLI lists state machines (it used to get UnknownOperationException)", async () => {
-    const { stdout } = await run(
-      "aws",
-      [
-        "stepfunctions",
-        "list-state-machines",
-        "--endpoint-url",
-        emulator.url,
-        "--region",
-        REGION_B,
-        "--output",
-        "json",
-      ],
-      {
-        timeout: 30_000,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          AWS_ACCESS_KEY_ID: "AKIDSANDBOX",
-          AWS_SECRET_ACCESS_KEY: "test",
-          AWS_CONFIG_FILE: "/dev/null",
-          AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-        },
+  it("answers ListStateMachines as the AWS CLI sends it (it used to get UnknownOperationException)", async () => {
+    // botocore's request, byte for byte what `aws stepfunctions list-state-machines` sends
+    // (JSON 1.0, its target header, an empty object body), signed with SigV4 by @smithy.
+    const { SignatureV4 } = await import("@smithy/signature-v4");
+    const { NodeSha256 } = await import("../../../src/aws/identity-proof.js");
+    const url = new URL(emulator.url);
+    const signer = new SignatureV4({
+      service: "states",
+      region: REGION_B,
+      credentials: { accessKeyId: "AKIDSANDBOX", secretAccessKey: "test" },
+      sha256: NodeSha256,
+    });
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: "/",
+      headers: {
+        host: url.host,
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "AWSStepFunctions.ListStateMachines",
+        "user-agent":
+          "aws-cli/2.15.0 md/awscrt#0.19.19 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.11.8",
       },
-    );
-    const names = (JSON.parse(stdout) as { stateMachines: { name: string }[] }).stateMachines.map(
+      body: "{}",
+    });
+    const response = await fetch(emulator.url, { method: "POST", headers: signed.headers, body: "{}" });
+    expect(response.status).toBe(200);
+    const names = ((await response.json()) as { stateMachines: { name: string }[] }).stateMachines.map(
       (m) => m.name,
     );
     expect(names).toContain("runbook-one");

@@ -1,6 +1,10 @@
 import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { ephemeralLow, freeLoopbackPort } from "../../../src/sandbox/postgres/free-port.js";
+import {
+  ephemeralLow,
+  freeLoopbackPort,
+  sameOrFreeLoopbackPort,
+} from "../../../src/sandbox/postgres/free-port.js";
 
 const listenOn = (port: number) =>
   new Promise<Server>((resolve, reject) => {
@@ -35,5 +39,14 @@ describe("freeLoopbackPort", () => {
     expect(draws).toEqual([]);
     expect(port).not.toBe(taken);
     held.push(await listenOn(port));
+  });
+
+  it("gives a server rebuilt on its predecessor's port that port again, unless it is taken", async () => {
+    const port = await freeLoopbackPort();
+    expect(await sameOrFreeLoopbackPort(port)).toBe(port);
+    held.push(await listenOn(port));
+    const other = await sameOrFreeLoopbackPort(port);
+    expect(other).not.toBe(port);
+    held.push(await listenOn(other));
   });
 });

@@ -95,8 +95,11 @@ describe("PostgresGlobalClusterBackend: the emulated global cluster on a real Po
   });
 
   it("reset returns to the initial topology with replication working", async () => {
+    const ports = [EAST, WEST].map((r) => pair.address(r).port);
     await pair.reset();
     expect(writer()).toBe(EAST);
+    // Rebuilt where they were: what was configured with their addresses (a deployed function) still reaches them.
+    expect([EAST, WEST].map((r) => pair.address(r).port)).toEqual(ports);
     await pair.server(EAST).query("CREATE TABLE again (id int)");
     await pair.server(EAST).query("INSERT INTO again VALUES (7)");
     await pair.waitForReplication();

@@ -1,11 +1,15 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 
 /**
  * Warm worker processes that run functions, as Lambda's execution environments do: a pool per
- * function, an idle worker reused, another started when all are busy, one invocation at a time
- * each. A worker is retired when its function's code or configuration changes, when its
+ * function, an idle worker reused, another started when all are busy. Unlike Lambda, a pool
+ * stops growing at `maxWorkers` (default: the machine's cores, at least 2) and then gives a
+ * worker several invocations at once: on AWS each environment has its own CPU, on a laptop a
+ * dozen Node processes starting together would fight for two cores and time the sandbox's
+ * cold starts, not the runbook (the handlers are async and keep no per-invocation globals). A worker is retired when its function's code or configuration changes, when its
  * credentials have used half their lifetime, after `idleMs` without work, and after a timeout
  * (Lambda resets the environment of a timed-out invocation). The worker entry speaks IPC: the
  * parent sends `{ id, event, deadlineMs }`, the child answers `{ id, result }` with `result`
@@ -19,6 +23,8 @@ export interface WorkerOptions {
   execArgv?: string[];
   /** Default 5 minutes. */
   idleMs?: number;
+  /** Workers per function before invocations share them (default: cores, at least 2). */
+  maxWorkers?: number;
 }
 
 /** A .ts entry runs with tsx, resolved from here (the function's directory has no node_modules). */
@@ -45,7 +51,8 @@ interface Worker {
   child: ChildProcess;
   revision: string;
   renewAt: number;
-  busy: boolean;
+  /** Invocations it is running now. */
+  inFlight: number;
   retired: boolean;
   idle: NodeJS.Timeout | undefined;
   output: string[];
@@ -71,18 +78,26 @@ export class WorkerPools {
     const now = Date.now();
     const pool = this.pools.get(fn.arn) ?? [];
     this.pools.set(fn.arn, pool);
-    for (const w of pool.filter((w) => !w.busy && (w.revision !== fn.revision || now >= w.renewAt)))
+    for (const w of pool.filter((w) => w.inFlight === 0 && (w.revision !== fn.revision || now >= w.renewAt)))
       this.kill(fn.arn, w);
-    const worker = pool.find((w) => !w.busy && !w.retired) ?? this.spawn(fn, pool);
-    worker.busy = true;
+    const usable = pool.filter((w) => !w.retired && w.revision === fn.revision && now < w.renewAt);
+    const max = this.options.maxWorkers ?? Math.max(2, availableParallelism());
+    const worker =
+      usable.find((w) => w.inFlight === 0) ??
+      (usable.length >= max
+        ? usable.reduce((a, b) => (b.inFlight < a.inFlight ? b : a))
+        : this.spawn(fn, pool));
+    worker.inFlight += 1;
     clearTimeout(worker.idle);
-    worker.output = [];
+    if (worker.inFlight === 1) worker.output = [];
     const requestId = randomUUID();
     try {
       return await this.run(worker, requestId, event, timeoutSeconds);
     } finally {
-      worker.busy = false;
-      if (worker.retired || worker.child.exitCode !== null || worker.child.signalCode !== null)
+      worker.inFlight -= 1;
+      if (worker.inFlight > 0) {
+        // others still run on it
+      } else if (worker.retired || worker.child.exitCode !== null || worker.child.signalCode !== null)
         this.kill(fn.arn, worker);
       else {
         worker.idle = setTimeout(() => this.kill(fn.arn, worker), this.options.idleMs ?? 300_000);
@@ -95,7 +110,7 @@ export class WorkerPools {
   retire(arn: string): void {
     for (const w of [...(this.pools.get(arn) ?? [])]) {
       w.retired = true;
-      if (!w.busy) this.kill(arn, w);
+      if (w.inFlight === 0) this.kill(arn, w);
     }
   }
 
@@ -117,7 +132,7 @@ export class WorkerPools {
       child,
       revision: fn.revision,
       renewAt: fn.renewAt,
-      busy: false,
+      inFlight: 0,
       retired: false,
       idle: undefined,
       output: [],
@@ -173,9 +188,9 @@ export class WorkerPools {
           },
         });
       const timer = setTimeout(() => {
-        // Lambda resets the environment of a timed-out invocation.
+        // Lambda resets the environment of a timed-out invocation (once no other runs on it).
         w.retired = true;
-        w.child.kill("SIGKILL");
+        if (w.inFlight <= 1) w.child.kill("SIGKILL");
         done({
           error: {
             errorType: "Sandbox.Timedout",

@@ -72,7 +72,14 @@ export function taskHandler(
       controller.abort();
       for (const c of cleanups.splice(0)) c();
     };
-    const untrack = host.track(name, end);
+    let abandon: (() => void) | undefined;
+    const untrack = host.track(name, () => {
+      if (ended) return;
+      end();
+      // The interpreter races this promise against its own TimeoutSeconds timer (a day for a
+      // gate): an aborted Task must settle, or that timer outlives it and keeps the emulator up.
+      abandon?.();
+    });
     const timeoutMs = typeof def.TimeoutSeconds === "number" ? def.TimeoutSeconds * 1000 : undefined;
     const timer =
       timeoutMs === undefined
@@ -84,6 +91,7 @@ export function taskHandler(
             end();
           }, timeoutMs);
     return new Promise((resolve, reject) => {
+      abandon = () => reject(new TaskAbandoned());
       const run = async () => {
         await host.started(name, attempt);
         if (ended) return;
@@ -123,6 +131,16 @@ export function taskHandler(
       });
     });
   };
+}
+
+/** Settles a Task whose state was aborted: its branch is gone, so neither Retry nor Catch may take it. */
+class TaskAbandoned extends Error {
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+  constructor() {
+    super("the Task's state was aborted");
+    this.name = "Sandbox.TaskAbandoned";
+  }
 }
 
 const ids = (a: Attempt) => ({ resourceType: a.resourceType, resource: a.resource });
