@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { packageRoot, runningFromSources } from "../bundle/package-root.js";
