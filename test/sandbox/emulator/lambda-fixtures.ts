@@ -11,7 +11,12 @@ export function handlerSource(version = "v1"): string {
   return `export const handler = async (event, context) => {
   if (event.fail) { const e = new Error(event.fail.message ?? "it failed"); e.name = event.fail.type ?? "Error"; throw e; }
   if (event.sleepMs) await new Promise((r) => setTimeout(r, event.sleepMs));
-  if (event.recordTo) (await import("node:fs")).writeFileSync(event.recordTo, JSON.stringify(event));
+  // Written whole, then renamed: a reader polling for the file never sees it half written.
+  if (event.recordTo) {
+    const fs = await import("node:fs");
+    fs.writeFileSync(event.recordTo + ".part", JSON.stringify(event));
+    fs.renameSync(event.recordTo + ".part", event.recordTo);
+  }
   return {
     echo: event,
     pid: process.pid,
