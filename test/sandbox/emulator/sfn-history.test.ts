@@ -126,7 +126,19 @@ describe("Step Functions history: AWS's event types, order and ids", () => {
         done: { Type: "Succeed" },
       },
     };
-    emulator.registerTaskHandler(PROBE, async (input) => ({ n: ((input as { n?: number }).n ?? 0) + 1 }));
+    // Each iteration waits for a read of the history first: the reads are interleaved with the
+    // growth whatever the machine's load, so they must see it grow.
+    let release: () => void = () => undefined;
+    let readDone = new Promise<void>((r) => {
+      release = r;
+    });
+    emulator.registerTaskHandler(PROBE, async (input) => {
+      await readDone;
+      readDone = new Promise<void>((r) => {
+        release = r;
+      });
+      return { n: ((input as { n?: number }).n ?? 0) + 1 };
+    });
     const arn = await createMachine(sfn, "runbook-loop", loop, ROLE);
     const e = await start(sfn, arn, { n: 0 });
     const seen: HistoryEvent[] = [];
@@ -137,6 +149,7 @@ describe("Step Functions history: AWS's event types, order and ids", () => {
       expect(read.map((x) => x.id)).toEqual(read.map((_, i) => i + 1));
       lengths.add(read.length);
       seen.splice(0, seen.length, ...dedupe([...seen, ...read]));
+      release();
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(lengths.size).toBeGreaterThan(2);
