@@ -7,7 +7,11 @@ import { validateRunbook } from "../language/validate.js";
 import { findProject } from "../project/project-config.js";
 import { type CommandIO, writeLine } from "./io.js";
 
-export async function validateCommand(files: string[], io: CommandIO): Promise<number> {
+export async function validateCommand(
+  files: string[],
+  io: CommandIO,
+  opts: { lint?: boolean } = {},
+): Promise<number> {
   const targets = files.length > 0 ? files : defaultRunbooks(io.cwd);
   let invalid = 0;
   for (const file of targets) {
@@ -33,16 +37,21 @@ export async function validateCommand(files: string[], io: CommandIO): Promise<n
   }
   if (invalid > 0)
     writeLine(io.stderr, `${invalid} of ${targets.length} runbook${targets.length === 1 ? "" : "s"} invalid`);
+  if (opts.lint) {
+    // Lint reads the valid ones again; the invalid ones were reported above, once.
+    const linted = await (await import("./lint.js")).lintFiles(targets, io, { quietInvalid: true });
+    return invalid > 0 ? ExitCode.invalid : linted;
+  }
   return invalid > 0 ? ExitCode.invalid : ExitCode.completed;
 }
 
 /** Relative to the working directory when the file is under it, else absolute. */
-function shownPath(path: string, cwd: string): string {
+export function shownPath(path: string, cwd: string): string {
   const rel = relative(cwd, path);
   return rel && rel.split(sep)[0] !== ".." && !isAbsolute(rel) ? rel : path;
 }
 
-function defaultRunbooks(cwd: string): string[] {
+export function defaultRunbooks(cwd: string, verb = "validate"): string[] {
   const dir = findProject(cwd).runbooksDir;
   try {
     const found = readdirSync(dir)
@@ -52,5 +61,5 @@ function defaultRunbooks(cwd: string): string[] {
   } catch {
     // fall through
   }
-  throw new UsageError("no runbooks to validate: pass files, or run from a folder with runbooks/*.yaml");
+  throw new UsageError(`no runbooks to ${verb}: pass files, or run from a folder with runbooks/*.yaml`);
 }

@@ -134,6 +134,23 @@ export const RunbookDocument = z.strictObject({
       .min(1)
       .optional(),
     owner: z.string().optional(),
+    lint: z
+      .strictObject({
+        ignore: z
+          .record(
+            z.string().regex(/^RB\d{3}$/),
+            z.string().trim().min(1, { message: "say why the rule does not apply to this runbook" }),
+            {
+              error: (iss) =>
+                iss.code === "invalid_key"
+                  ? `"${String(iss.input)}" is not a lint rule id: RB and three digits, e.g. RB009`
+                  : undefined,
+            },
+          )
+          .describe("Lint rules that do not apply to this runbook, each with the reason: { RB009: why }"),
+      })
+      .optional()
+      .describe("`runbook lint` settings for this runbook"),
   }),
   objectives: z.strictObject({ rto: Duration, rpo: Duration }).optional(),
   approvals: z

@@ -65,7 +65,7 @@ describe("closest", () => {
 describe("keysAt", () => {
   it("lists the fields allowed at a path", () => {
     expect(keysAt(RunbookDocument, ["metadata"]).sort()).toEqual(
-      ["accounts", "description", "environment", "name", "owner"].sort(),
+      ["accounts", "description", "environment", "lint", "name", "owner"].sort(),
     );
     expect(keysAt(RunbookDocument, ["objectives"]).sort()).toEqual(["rpo", "rto"]);
   });
