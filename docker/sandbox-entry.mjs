@@ -103,6 +103,15 @@ class ContainerPairBackend {
   async switchover(target) {
     await this.promote(target, { allowDataLoss: false });
   }
+
+  /** A reader that is not the standby of the writer any more (the demoted old writer) awaits a resync. */
+  synchronization(region) {
+    return region === this.writer || this.writer === A ? "connected" : "pending-resync";
+  }
+
+  async rebuildSecondary(region) {
+    throw new Error(`rebuilding ${region} needs a shell into its container: recreate the sandbox's containers instead`);
+  }
 }
 
 const backend = new ContainerPairBackend();

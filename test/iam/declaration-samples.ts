@@ -20,6 +20,11 @@ export const samples: Record<string, Record<string, unknown>> = {
   "rds.failover-global-cluster": { globalClusterIdentifier: "case-global", targetRegion: "ap-southeast-3" },
   "rds.switchover-global-cluster": { globalClusterIdentifier: "case-global", targetRegion: "ap-southeast-1" },
   "rds.promote-read-replica": { region: "ap-southeast-3", dbInstanceIdentifier: "case-db" },
+  "rds.rebuild-secondary": {
+    globalClusterIdentifier: "case-global",
+    region: "ap-southeast-1",
+    dbClusterIdentifier: "case-a",
+  },
   "ecs.scale-service": { region: "ap-southeast-3", cluster: "case", service: "case-api", desiredCount: 6 },
   "autoscaling.set-capacity": { region: "ap-southeast-3", group: "workers", desired: 2 },
   "route53.set-weights": { hostedZoneId: "/hostedzone/Z123", recordName: "api.case", weights: { a: 1 } },

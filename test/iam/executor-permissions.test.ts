@@ -57,6 +57,53 @@ describe("declarations, executor by executor", () => {
     expect(instance["rds:DescribeDBInstances"]).toBeDefined();
   });
 
+  it("rds rebuild-secondary: the old cluster, its final snapshot and the new instance, in the rebuilt region", () => {
+    const run = declared("rds.rebuild-secondary", samples["rds.rebuild-secondary"]!);
+    const cluster = "arn:aws:rds:ap-southeast-1:111122223333:cluster:case-a";
+    const global = "arn:aws:rds::111122223333:global-cluster:case-global";
+    expect(Object.keys(run)).toEqual([
+      "rds:DescribeGlobalClusters",
+      "rds:DescribeDBClusters",
+      "rds:DescribeDBInstances",
+      "rds:RemoveFromGlobalCluster",
+      "rds:DeleteDBInstance",
+      "rds:DeleteDBCluster",
+      "rds:CreateDBCluster",
+      "rds:AddTagsToResource",
+      "rds:CreateDBInstance",
+    ]);
+    expect(Object.values(run).every((x) => x.regions?.join() === "ap-southeast-1")).toBe(true);
+    expect(run["rds:RemoveFromGlobalCluster"]?.resources).toEqual([cluster, global]);
+    expect(run["rds:DeleteDBCluster"]?.resources).toEqual([
+      cluster,
+      "arn:aws:rds:ap-southeast-1:111122223333:cluster-snapshot:case-a-pre-rebuild-*",
+    ]);
+    expect(run["rds:CreateDBCluster"]?.resources).toEqual([
+      cluster,
+      global,
+      "arn:aws:rds:ap-southeast-1:111122223333:cluster-pg:*",
+      "arn:aws:rds:ap-southeast-1:111122223333:og:*",
+      "arn:aws:rds:ap-southeast-1:111122223333:subgrp:*",
+    ]);
+    expect(run["rds:CreateDBInstance"]?.resources).toEqual([
+      "arn:aws:rds:ap-southeast-1:111122223333:db:case-a-instance-1",
+      cluster,
+    ]);
+    expect(
+      Object.keys(declared("rds.rebuild-secondary", samples["rds.rebuild-secondary"]!, "check")),
+    ).toEqual(["rds:DescribeGlobalClusters"]);
+    // Named, the snapshot is that one; known only at run time, the cluster is any.
+    const named = declared("rds.rebuild-secondary", {
+      ...samples["rds.rebuild-secondary"],
+      dbClusterIdentifier: LATER,
+      finalSnapshotIdentifier: "keep-a",
+    });
+    expect(named["rds:DeleteDBCluster"]?.resources).toEqual([
+      "arn:aws:rds:ap-southeast-1:111122223333:cluster:*",
+      "arn:aws:rds:ap-southeast-1:111122223333:cluster-snapshot:keep-a",
+    ]);
+  });
+
   it("ARC: routing controls in their control panel, called in the cluster endpoints' regions", () => {
     const run = declared("arc.set-routing-controls", samples["arc.set-routing-controls"]!);
     expect(run["route53-recovery-cluster:UpdateRoutingControlStates"]).toEqual({

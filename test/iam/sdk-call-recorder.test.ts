@@ -125,6 +125,11 @@ const cases: Case[] = [
     with: () => ({ globalClusterIdentifier: "case-global", targetRegion: B, allowDataLoss: true }),
   },
   {
+    // After the failover above: the old primary in A is diverged, rebuilt before switching back.
+    type: "rds.rebuild-secondary",
+    with: () => ({ globalClusterIdentifier: "case-global", region: A, dbClusterIdentifier: `case-${A}` }),
+  },
+  {
     type: "rds.switchover-global-cluster",
     with: () => ({ globalClusterIdentifier: "case-global", targetRegion: A }),
   },

@@ -13,9 +13,19 @@
  *   old primary is fenced (no longer accepts writes). After they resolve, `members()`
  *   must report the target region as `writer`. They may throw; the emulator then leaves
  *   the API state unchanged and reports the global cluster `available` again.
+ * - `synchronization(region)` is synchronous and cheap too (Describe* calls): `pending-resync`
+ *   for a member whose database does not replicate from the writer (a diverged old primary
+ *   after a lossy failover), `connected` otherwise (the writer itself included).
+ * - `rebuildSecondary(region)` resolves once that region's database is a replica of the
+ *   writer again (its own diverged writes are gone); then `synchronization` says `connected`.
+ *   The emulator calls it only from CreateDBCluster: removing and deleting the old cluster
+ *   never touches the data, so what it lost can be read until the new one is created.
  */
 
 export type ClusterRole = "writer" | "reader";
+
+/** GlobalClusterMember.SynchronizationStatus, as AWS spells it. */
+export type SynchronizationStatus = "connected" | "pending-resync";
 
 export interface BackendEndpoint {
   host: string;
@@ -54,11 +64,15 @@ export interface GlobalClusterBackend {
   promote(targetRegion: string, options: PromoteOptions): Promise<void>;
   /** Planned role swap without data loss: drain, promote `targetRegion`, demote the old writer. */
   switchover(targetRegion: string): Promise<void>;
+  /** Whether `region`'s database replicates from the writer. */
+  synchronization(region: string): SynchronizationStatus;
+  /** Re-makes `region`'s database as a replica of the writer (its diverged writes are dropped). */
+  rebuildSecondary(region: string): Promise<void>;
 }
 
 /** What the in-memory backend was asked to do, so tests can assert it. */
 export interface BackendAction {
-  kind: "promote" | "switchover";
+  kind: "promote" | "switchover" | "rebuild-secondary";
   targetRegion: string;
   allowDataLoss?: boolean;
 }
@@ -70,7 +84,7 @@ export interface InMemoryBackendOptions {
   endpoints?: Record<string, BackendEndpoint>;
   /** Initial replication lag. */
   lagMs?: number;
-  /** How long promote/switchover take, to observe intermediate API states. */
+  /** How long promote/switchover/rebuildSecondary take, to observe intermediate API states. */
   actionDelayMs?: number;
 }
 
@@ -78,13 +92,15 @@ export interface InMemoryBackendOptions {
 export class InMemoryGlobalClusterBackend implements GlobalClusterBackend {
   lagMs: number | undefined;
   actionDelayMs: number;
-  /** If set, the next promote/switchover throws this error (once). */
+  /** If set, the next promote/switchover/rebuildSecondary throws this error (once). */
   failNextAction: Error | undefined;
   readonly actions: BackendAction[] = [];
   private writerRegion: string;
   private readonly regions: string[];
   private readonly endpoints: Record<string, BackendEndpoint>;
   private readonly down = new Set<string>();
+  /** Regions whose database diverged from the writer (an old primary after a promotion). */
+  private readonly diverged = new Set<string>();
 
   constructor(options: InMemoryBackendOptions) {
     const first = options.regions[0];
@@ -119,17 +135,41 @@ export class InMemoryGlobalClusterBackend implements GlobalClusterBackend {
     else this.down.delete(region);
   }
 
+  /** A promotion leaves the old writer diverged, as a lossy failover does (the Postgres backend fences it). */
   async promote(targetRegion: string, options: PromoteOptions): Promise<void> {
     this.actions.push({ kind: "promote", targetRegion, allowDataLoss: options.allowDataLoss });
+    const oldWriter = this.writerRegion;
     await this.act(targetRegion);
+    if (oldWriter !== targetRegion) this.diverged.add(oldWriter);
+    this.diverged.delete(targetRegion);
   }
 
+  /** A switchover keeps the old writer replicating (Aurora demotes it to a secondary). */
   async switchover(targetRegion: string): Promise<void> {
     this.actions.push({ kind: "switchover", targetRegion });
     await this.act(targetRegion);
+    this.diverged.delete(targetRegion);
   }
 
-  private async act(targetRegion: string): Promise<void> {
+  synchronization(region: string): SynchronizationStatus {
+    return this.diverged.has(region) && region !== this.writerRegion ? "pending-resync" : "connected";
+  }
+
+  /** Tests set a diverged member directly, as a fault that happened before they looked. */
+  setSynchronization(region: string, status: SynchronizationStatus): void {
+    if (status === "pending-resync") this.diverged.add(region);
+    else this.diverged.delete(region);
+  }
+
+  async rebuildSecondary(region: string): Promise<void> {
+    this.actions.push({ kind: "rebuild-secondary", targetRegion: region });
+    if (region === this.writerRegion) throw new Error(`${region} is the writer, not a secondary`);
+    await this.act(region, () => {
+      this.diverged.delete(region);
+    });
+  }
+
+  private async act(targetRegion: string, effect: () => void = () => this.setWriter(targetRegion)) {
     if (!this.regions.includes(targetRegion)) throw new Error(`no member in ${targetRegion}`);
     if (this.actionDelayMs > 0) await new Promise((r) => setTimeout(r, this.actionDelayMs));
     const failure = this.failNextAction;
@@ -137,6 +177,10 @@ export class InMemoryGlobalClusterBackend implements GlobalClusterBackend {
       this.failNextAction = undefined;
       throw failure;
     }
-    this.writerRegion = targetRegion;
+    effect();
+  }
+
+  private setWriter(region: string): void {
+    this.writerRegion = region;
   }
 }

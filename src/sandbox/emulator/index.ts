@@ -15,6 +15,7 @@ export type {
   GlobalClusterBackend,
   GlobalClusterMember,
   PromoteOptions,
+  SynchronizationStatus,
 } from "./backend.js";
 export { InMemoryGlobalClusterBackend } from "./backend.js";
 export type { CallRecord } from "./call-log.js";

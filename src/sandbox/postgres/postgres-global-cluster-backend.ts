@@ -1,4 +1,9 @@
-import type { GlobalClusterBackend, GlobalClusterMember, PromoteOptions } from "../emulator/backend.js";
+import type {
+  GlobalClusterBackend,
+  GlobalClusterMember,
+  PromoteOptions,
+  SynchronizationStatus,
+} from "../emulator/backend.js";
 import type { PostgresPair } from "./postgres-pair.js";
 
 /**
@@ -66,6 +71,27 @@ export class PostgresGlobalClusterBackend implements GlobalClusterBackend {
     await this.drainInto(targetRegion);
     await this.pair.promote(targetRegion);
     await this.pair.rebuildStandby(targetRegion);
+  }
+
+  /**
+   * A fenced member is a former primary that no longer replicates: after a lossy failover
+   * its history forked from the writer's (diverged), whether it is up or down.
+   */
+  synchronization(region: string): SynchronizationStatus {
+    const member = this.pair.topology().find((m) => m.region === region);
+    return member?.role === "fenced" ? "pending-resync" : "connected";
+  }
+
+  /**
+   * Re-joins `region` as a streaming standby of the writer: its data directory is re-made
+   * from the writer's (PostgresPair.rebuildStandby), so the writes only it had are gone. The
+   * emulator calls this only from CreateDBCluster, after reconciliation had its chance.
+   */
+  async rebuildSecondary(region: string): Promise<void> {
+    const writer = this.pair.writer();
+    if (region === writer) throw new Error(`${region} is the writer, not a secondary`);
+    if (!this.pair.topology().some((m) => m.region === region)) throw new Error(`no member in ${region}`);
+    await this.pair.rebuildStandby(writer);
   }
 
   private async drainInto(targetRegion: string): Promise<void> {

@@ -57,7 +57,7 @@ describe("bad requests get AWS-shaped errors and the emulator keeps serving", ()
     expect(r.errorType).toBe("UnknownOperationException");
     const t = await postJson(emulator.url, "NoSuchService_20990101.Do", "{}");
     expect(t.errorType).toBe("UnknownOperationException");
-    const q = await postQuery(emulator.url, { Action: "DeleteDBCluster", Version: "2014-10-31" }, "rds");
+    const q = await postQuery(emulator.url, { Action: "RebootDBInstance", Version: "2014-10-31" }, "rds");
     expect(q.text).toMatch(/<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code>/);
     const none = await postQuery(emulator.url, { Version: "2014-10-31" }, "rds");
     expect(none.text).toContain("<Code>MissingAction</Code>");

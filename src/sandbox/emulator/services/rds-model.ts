@@ -1,22 +1,61 @@
-import type { BackendEndpoint, GlobalClusterBackend, GlobalClusterMember } from "../backend.js";
+import type {
+  BackendEndpoint,
+  GlobalClusterBackend,
+  GlobalClusterMember,
+  SynchronizationStatus,
+} from "../backend.js";
 import type { DatabaseConfig } from "../topology.js";
 
 /**
- * The emulated RDS resources: one global cluster, one DB cluster per region with one
- * instance each. Which cluster is the writer and where it listens is never stored here:
- * it is read from the backend every time, so the API always reports the real primary.
+ * The emulated RDS resources: one global cluster, DB clusters in its regions (one each to
+ * begin with, each with one instance), and the snapshots DeleteDBCluster leaves. Which cluster
+ * is the writer, where it listens and whether it replicates is never stored here: it is read
+ * from the backend every time, so the API always reports the real primary.
  */
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface DbInstanceModel {
+  identifier: string;
+  arn: string;
+  status: string;
+  instanceClass: string;
+}
+
+/** What a cluster was created with, echoed by DescribeDBClusters (and carried to a rebuilt one). */
+export interface ClusterSettings {
+  subnetGroup: string;
+  parameterGroup: string;
+  securityGroupIds: string[];
+  kmsKeyId: string | undefined;
+}
 
 export interface DbClusterModel {
   identifier: string;
   arn: string;
   region: string;
   status: string;
-  instanceIdentifier: string;
-  instanceArn: string;
-  instanceStatus: string;
+  /** Aurora secondaries may have none (headless); every cluster of the topology starts with one. */
+  instances: DbInstanceModel[];
   /** Read-replica mode: ARN of the cluster this one replicates from, until promoted. */
   replicationSourceArn: string | undefined;
+  /** Listed in the global cluster; false once RemoveFromGlobalCluster detached it. */
+  globalMember: boolean;
+  tags: Tag[];
+  createdAt: Date;
+  settings: ClusterSettings;
+}
+
+export interface DbClusterSnapshotModel {
+  identifier: string;
+  arn: string;
+  region: string;
+  clusterIdentifier: string;
+  status: string;
+  createdAt: Date;
 }
 
 export interface FailoverStateModel {
@@ -36,8 +75,27 @@ export interface GlobalClusterModel {
   status: string;
   failover: FailoverStateModel | undefined;
   clusters: DbClusterModel[];
-  /** Why the last failover/switchover/promotion failed in the backend, for inspection. */
+  snapshots: DbClusterSnapshotModel[];
+  /** Why the last failover/switchover/promotion/rebuild failed in the backend, for inspection. */
   lastError: string | undefined;
+}
+
+export const DEFAULT_INSTANCE_CLASS = "db.r6g.large";
+
+export const clusterArnOf = (account: string, region: string, id: string) =>
+  `arn:aws:rds:${region}:${account}:cluster:${id}`;
+export const instanceArnOf = (account: string, region: string, id: string) =>
+  `arn:aws:rds:${region}:${account}:db:${id}`;
+export const snapshotArnOf = (account: string, region: string, id: string) =>
+  `arn:aws:rds:${region}:${account}:cluster-snapshot:${id}`;
+
+export function defaultSettings(engine: string, engineVersion: string, region: string, account: string) {
+  return {
+    subnetGroup: "default",
+    parameterGroup: `default.${engine}${engineVersion.split(".")[0]}`,
+    securityGroupIds: ["sg-0sandbox"],
+    kmsKeyId: `arn:aws:kms:${region}:${account}:key/sandbox-${region}`,
+  };
 }
 
 export function createRdsModel(
@@ -47,31 +105,43 @@ export function createRdsModel(
 ): GlobalClusterModel | undefined {
   if (!config) return undefined;
   const writerRegion = backend.members().find((m) => m.role === "writer")?.region;
-  const clusterArn = (region: string, id: string) => `arn:aws:rds:${region}:${accountId}:cluster:${id}`;
   const writer = Object.entries(config.clusters).find(([region]) => region === writerRegion);
   const mode = config.mode ?? "global";
+  const engine = config.engine ?? "aurora-postgresql";
+  const engineVersion = config.engineVersion ?? "16.4";
+  const createdAt = new Date();
   return {
     identifier: config.globalClusterIdentifier,
     arn: `arn:aws:rds::${accountId}:global-cluster:${config.globalClusterIdentifier}`,
     resourceId: `cluster-${config.globalClusterIdentifier.replace(/[^a-z0-9]/gi, "").toLowerCase()}`,
     mode,
-    engine: config.engine ?? "aurora-postgresql",
-    engineVersion: config.engineVersion ?? "16.4",
+    engine,
+    engineVersion,
     status: "available",
     failover: undefined,
     lastError: undefined,
+    snapshots: [],
     clusters: Object.entries(config.clusters).map(([region, id]) => ({
       identifier: id,
-      arn: clusterArn(region, id),
+      arn: clusterArnOf(accountId, region, id),
       region,
       status: "available",
-      instanceIdentifier: `${id}-instance-1`,
-      instanceArn: `arn:aws:rds:${region}:${accountId}:db:${id}-instance-1`,
-      instanceStatus: "available",
+      instances: [
+        {
+          identifier: `${id}-instance-1`,
+          arn: instanceArnOf(accountId, region, `${id}-instance-1`),
+          status: "available",
+          instanceClass: DEFAULT_INSTANCE_CLASS,
+        },
+      ],
       replicationSourceArn:
         mode === "read-replica" && writer && writer[0] !== region
-          ? clusterArn(writer[0], writer[1])
+          ? clusterArnOf(accountId, writer[0], writer[1])
           : undefined,
+      globalMember: mode === "global",
+      tags: [],
+      createdAt,
+      settings: defaultSettings(engine, engineVersion, region, accountId),
     })),
   };
 }
@@ -80,96 +150,25 @@ export interface MemberView {
   cluster: DbClusterModel;
   role: "writer" | "reader";
   endpoint: BackendEndpoint;
+  synchronization: SynchronizationStatus;
 }
 
-/** Each cluster joined with its backend member (role and real address). */
+/** Each cluster joined with its region's backend member (role, real address, replication). */
 export function memberViews(model: GlobalClusterModel, backend: GlobalClusterBackend): MemberView[] {
   const members = new Map<string, GlobalClusterMember>(backend.members().map((m) => [m.region, m]));
   return model.clusters.map((cluster) => {
     const m = members.get(cluster.region);
-    return { cluster, role: m?.role ?? "reader", endpoint: m?.endpoint ?? { host: "127.0.0.1", port: 0 } };
+    return {
+      cluster,
+      role: m?.role ?? "reader",
+      endpoint: m?.endpoint ?? { host: "127.0.0.1", port: 0 },
+      synchronization: m ? backend.synchronization(cluster.region) : "pending-resync",
+    };
   });
 }
 
-export function renderGlobalCluster(model: GlobalClusterModel, views: MemberView[]): Record<string, unknown> {
-  const writer = views.find((v) => v.role === "writer");
-  return {
-    GlobalClusterIdentifier: model.identifier,
-    GlobalClusterResourceId: model.resourceId,
-    GlobalClusterArn: model.arn,
-    Status: model.status,
-    Engine: model.engine,
-    EngineVersion: model.engineVersion,
-    StorageEncrypted: true,
-    DeletionProtection: false,
-    GlobalClusterMembers: views.map((v) => ({
-      DBClusterArn: v.cluster.arn,
-      Readers: v.role === "writer" ? views.filter((o) => o !== v).map((o) => o.cluster.arn) : [],
-      IsWriter: v.role === "writer",
-      SynchronizationStatus: "connected",
-    })),
-    Endpoint: writer?.endpoint.host,
-    FailoverState: model.failover && {
-      Status: model.failover.status,
-      FromDbClusterArn: model.failover.fromArn,
-      ToDbClusterArn: model.failover.toArn,
-      IsDataLossAllowed: model.failover.allowDataLoss,
-    },
-  };
-}
-
-export function renderDbCluster(model: GlobalClusterModel, view: MemberView, views: MemberView[]): object {
-  const { cluster, endpoint } = view;
-  const isWriter = view.role === "writer";
-  return {
-    DBClusterIdentifier: cluster.identifier,
-    DBClusterArn: cluster.arn,
-    Status: cluster.status,
-    Engine: model.engine,
-    EngineVersion: model.engineVersion,
-    Endpoint: endpoint.host,
-    ReaderEndpoint: endpoint.host,
-    Port: endpoint.port,
-    MultiAZ: false,
-    ReplicationSourceIdentifier: cluster.replicationSourceArn,
-    ReadReplicaIdentifiers: views
-      .filter((o) => o.cluster.replicationSourceArn === cluster.arn)
-      .map((o) => o.cluster.arn),
-    DBClusterMembers: [
-      {
-        DBInstanceIdentifier: cluster.instanceIdentifier,
-        // A global secondary has no writer instance; neither has an unpromoted replica.
-        IsClusterWriter: isWriter && cluster.replicationSourceArn === undefined,
-        DBClusterParameterGroupStatus: "in-sync",
-        PromotionTier: 1,
-      },
-    ],
-    StorageEncrypted: true,
-    DeletionProtection: false,
-    GlobalClusterIdentifier: model.mode === "global" ? model.identifier : undefined,
-  };
-}
-
-export function renderDbInstance(model: GlobalClusterModel, view: MemberView, views: MemberView[]): object {
-  const { cluster, endpoint } = view;
-  const source = views.find((o) => o.cluster.arn === cluster.replicationSourceArn);
-  return {
-    DBInstanceIdentifier: cluster.instanceIdentifier,
-    DBInstanceArn: cluster.instanceArn,
-    DBInstanceClass: "db.r6g.large",
-    Engine: model.engine,
-    EngineVersion: model.engineVersion,
-    DBInstanceStatus: cluster.instanceStatus,
-    Endpoint: { Address: endpoint.host, Port: endpoint.port },
-    AvailabilityZone: `${cluster.region}a`,
-    MultiAZ: false,
-    DBClusterIdentifier: cluster.identifier,
-    ReadReplicaSourceDBInstanceIdentifier: source?.cluster.instanceArn,
-    ReadReplicaDBInstanceIdentifiers: views
-      .filter((o) => o.cluster.replicationSourceArn === cluster.arn)
-      .map((o) => o.cluster.instanceArn),
-  };
-}
+/** The views of the clusters the global cluster lists (a detached cluster is standalone). */
+export const globalMembers = (views: MemberView[]) => views.filter((v) => v.cluster.globalMember);
 
 export const RDS_MEMBER_NAMES = {
   GlobalClusters: "GlobalClusterMember",
@@ -177,7 +176,10 @@ export const RDS_MEMBER_NAMES = {
   DBClusters: "DBCluster",
   DBInstances: "DBInstance",
   DBClusterMembers: "DBClusterMember",
+  DBClusterSnapshots: "DBClusterSnapshot",
   ReadReplicaIdentifiers: "ReadReplicaIdentifier",
   ReadReplicaDBInstanceIdentifiers: "ReadReplicaDBInstanceIdentifier",
   ReadReplicaDBClusterIdentifiers: "ReadReplicaDBClusterIdentifier",
+  TagList: "Tag",
+  VpcSecurityGroups: "VpcSecurityGroupMembership",
 } as const;

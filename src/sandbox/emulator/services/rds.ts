@@ -2,26 +2,30 @@ import type { GlobalClusterBackend } from "../backend.js";
 import { ApiError } from "../errors.js";
 import type { ParamReader } from "../params.js";
 import type { RequestContext, ServiceDefinition } from "../service.js";
+import { RdsCreation } from "./rds-creation.js";
+import { clusterNotFound, clusterState, globalState, instanceNotFound } from "./rds-errors.js";
 import { rdsIamResources } from "./rds-iam.js";
+import { clusterIn, globalCluster, sleep } from "./rds-lookup.js";
 import {
   type DbClusterModel,
   type GlobalClusterModel,
+  globalMembers,
   memberViews,
   RDS_MEMBER_NAMES,
-  renderDbCluster,
-  renderDbInstance,
-  renderGlobalCluster,
 } from "./rds-model.js";
+import { RdsRemoval } from "./rds-removal.js";
+import { renderDbCluster, renderDbInstance, renderGlobalCluster } from "./rds-render.js";
 
 /**
  * RDS (AWS Query): describe the global database, fail it over, switch it over, promote a
- * read replica. State changes take `transitionMs` at least (AWS's intermediate statuses
- * are observable) and as long as the backend needs to really promote the standby.
+ * read replica; rebuilding a secondary is in rds-removal.ts and rds-creation.ts.
+ * State changes take `transitionMs` at least (AWS's intermediate statuses are observable)
+ * and as long as the backend needs to really promote the standby.
  */
 export interface RdsOptions {
   model: GlobalClusterModel | undefined;
   backend: GlobalClusterBackend;
-  /** Minimum time a failover/switchover/promotion stays in its intermediate status. */
+  /** Minimum time a failover/switchover/promotion/creation/deletion stays in its intermediate status. */
   transitionMs: number;
   /** Switchover is refused while replication lags more than this. */
   switchoverMaxLagMs: number;
@@ -31,22 +35,16 @@ export interface RdsOptions {
   accountId: string;
 }
 
-const notFound = (id: string) =>
-  new ApiError("GlobalClusterNotFoundFault", `Global cluster ${id} not found`, 404, {
-    queryCode: "GlobalClusterNotFoundFault",
-  });
-const clusterNotFound = (id: string) =>
-  new ApiError("DBClusterNotFoundFault", `DBCluster ${id} not found.`, 404);
-const instanceNotFound = (id: string) =>
-  new ApiError("DBInstanceNotFound", `DBInstance ${id} not found.`, 404);
-const globalState = (message: string) => new ApiError("InvalidGlobalClusterStateFault", message, 400);
-const clusterState = (message: string) => new ApiError("InvalidDBClusterStateFault", message, 400);
-
 export class RdsService {
   /** Transitions in flight, so close() can wait for them instead of leaving promises dangling. */
   readonly pending = new Set<Promise<void>>();
+  private readonly removal: RdsRemoval;
+  private readonly creation: RdsCreation;
 
-  constructor(private readonly o: RdsOptions) {}
+  constructor(private readonly o: RdsOptions) {
+    this.removal = new RdsRemoval(o, (work) => this.track(work));
+    this.creation = new RdsCreation(o, (work) => this.track(work));
+  }
 
   definition(): ServiceDefinition {
     return {
@@ -68,6 +66,8 @@ export class RdsService {
         "SwitchoverGlobalCluster",
         "PromoteReadReplicaDBCluster",
         "PromoteReadReplica",
+        ...RdsRemoval.mutating,
+        ...RdsCreation.mutating,
       ]),
       operations: {
         DescribeGlobalClusters: (p) => this.describeGlobalClusters(p),
@@ -77,6 +77,8 @@ export class RdsService {
         SwitchoverGlobalCluster: (p) => this.switchover(p),
         PromoteReadReplicaDBCluster: (p, ctx) => this.promoteCluster(p, ctx),
         PromoteReadReplica: (p, ctx) => this.promoteInstance(p, ctx),
+        ...this.removal.operations(),
+        ...this.creation.operations(),
       },
     };
   }
@@ -86,9 +88,7 @@ export class RdsService {
   }
 
   private global(id: string): GlobalClusterModel {
-    const model = this.o.model;
-    if (model?.mode !== "global" || (id !== model.identifier && id !== model.arn)) throw notFound(id);
-    return model;
+    return globalCluster(this.o.model, id);
   }
 
   private describeGlobalClusters(p: ParamReader) {
@@ -120,18 +120,22 @@ export class RdsService {
     const ofCluster = filterValue(p, "db-cluster-id");
     const model = this.o.model;
     const views = model ? this.views(model) : [];
-    const here = views.filter(
-      (v) =>
-        v.cluster.region === ctx.region &&
-        (ofCluster === undefined || v.cluster.identifier === ofCluster || v.cluster.arn === ofCluster),
-    );
-    const selected = here.filter((v) =>
-      [id, filtered].every(
-        (x) => x === undefined || v.cluster.instanceIdentifier === x || v.cluster.instanceArn === x,
-      ),
-    );
+    const selected = views
+      .filter(
+        (v) =>
+          v.cluster.region === ctx.region &&
+          (ofCluster === undefined || v.cluster.identifier === ofCluster || v.cluster.arn === ofCluster),
+      )
+      .flatMap((v) => v.cluster.instances.map((instance) => ({ v, instance })))
+      .filter(({ instance }) =>
+        [id, filtered].every((x) => x === undefined || instance.identifier === x || instance.arn === x),
+      );
     if (id !== undefined && selected.length === 0) throw instanceNotFound(id);
-    return { DBInstances: model ? selected.map((v) => renderDbInstance(model, v, views)) : [] };
+    return {
+      DBInstances: model
+        ? selected.map(({ v, instance }) => renderDbInstance(model, v, instance, views))
+        : [],
+    };
   }
 
   /** The target secondary (by ARN or identifier) and the current writer, checked for a role swap. */
@@ -139,7 +143,8 @@ export class RdsService {
     if (model.status !== "available") {
       throw globalState(`Global cluster ${model.identifier} is in state ${model.status}, not available`);
     }
-    const views = this.views(model);
+    // A cluster removed from the global cluster is no longer one it can fail over to.
+    const views = globalMembers(this.views(model));
     const to = views.find((v) => v.cluster.arn === target || v.cluster.identifier === target);
     if (!to) throw clusterNotFound(target);
     const from = views.find((v) => v.role === "writer");
@@ -199,11 +204,7 @@ export class RdsService {
   }
 
   private clusterHere(id: string, region: string): DbClusterModel {
-    const cluster = this.o.model?.clusters.find(
-      (c) => c.region === region && (c.identifier === id || c.arn === id),
-    );
-    if (!cluster) throw clusterNotFound(id);
-    return cluster;
+    return clusterIn(this.o.model, id, region);
   }
 
   private async promoteCluster(p: ParamReader, ctx: RequestContext) {
@@ -224,10 +225,11 @@ export class RdsService {
     const id = p.string("DBInstanceIdentifier");
     const model = this.o.model;
     const cluster = model?.clusters.find(
-      (c) => c.region === ctx.region && (c.instanceIdentifier === id || c.instanceArn === id),
+      (c) => c.region === ctx.region && c.instances.some((i) => i.identifier === id || i.arn === id),
     );
-    if (!model || !cluster) throw instanceNotFound(id);
-    if (cluster.replicationSourceArn === undefined || cluster.instanceStatus !== "available") {
+    const instance = cluster?.instances.find((i) => i.identifier === id || i.arn === id);
+    if (!model || !cluster || !instance) throw instanceNotFound(id);
+    if (cluster.replicationSourceArn === undefined || instance.status !== "available") {
       throw new ApiError(
         "InvalidDBInstanceState",
         `DB instance ${id} is not a read replica that can be promoted`,
@@ -237,13 +239,16 @@ export class RdsService {
     this.promoteReplica(model, cluster, "modifying");
     const views = this.views(model);
     const view = views.find((v) => v.cluster === cluster);
-    return { DBInstance: view && renderDbInstance(model, view, views) };
+    return { DBInstance: view && renderDbInstance(model, view, instance, views) };
   }
 
   /** Promoting a replica breaks replication for good: it becomes a standalone writer. */
   private promoteReplica(model: GlobalClusterModel, cluster: DbClusterModel, status: string): void {
-    cluster.status = status;
-    cluster.instanceStatus = status;
+    const setStatus = (to: string) => {
+      cluster.status = to;
+      for (const i of cluster.instances) i.status = to;
+    };
+    setStatus(status);
     this.track(async () => {
       try {
         await Promise.all([
@@ -255,8 +260,7 @@ export class RdsService {
       } catch (error) {
         model.lastError = String(error);
       } finally {
-        cluster.status = "available";
-        cluster.instanceStatus = "available";
+        setStatus("available");
       }
     });
   }
@@ -294,8 +298,4 @@ export class RdsService {
 function filterValue(p: ParamReader, name: string): string | undefined {
   const filter = p.items("Filters").find((f) => f.optionalString("Name") === name);
   return filter?.stringList("Values")[0];
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
