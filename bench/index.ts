@@ -123,6 +123,7 @@ if (want("sandbox")) {
     interactive: false,
     log: () => undefined,
     withLag: true,
+    reconcile: true,
   });
   const outage = demo.traffic.outage?.durationMs;
   if (demo.rtoMs === undefined || outage === undefined)
@@ -140,6 +141,20 @@ if (want("sandbox")) {
     `${f(demo.rpoMs ?? Number.NaN)} ms reported; ${demo.traffic.lostWrites.length} writes lost over ${f(lostWindow)} ms`,
     "never under-reports",
     demo.rpoMs !== undefined && demo.rpoMs >= lostWindow,
+  );
+  const r = demo.reconciled;
+  const ackedLost = new Set(demo.traffic.lostWrites.map((w) => w.caseId));
+  const sameKeys =
+    r !== undefined &&
+    r.acknowledgedLostKeys.length === ackedLost.size &&
+    r.acknowledgedLostKeys.every((k) => ackedLost.has(k));
+  add(
+    "reconciled RPO vs the clients' loss window (runbook reconcile after --clear)",
+    r
+      ? `${f(r.rpoMs)} vs ${f(lostWindow)} ms (Δ ${f(Math.abs(r.rpoMs - lostWindow))} ms); ${r.acknowledgedLostKeys.length} of ${ackedLost.size} acknowledged lost writes matched key by key (+${r.lostKeys.length - r.acknowledgedLostKeys.length} unanswered)`
+      : "not run",
+    "within 200 ms, same keys",
+    r !== undefined && sameKeys && Math.abs(r.rpoMs - lostWindow) <= 200,
   );
 }
 if (want("iam")) {

@@ -16,12 +16,15 @@ import { httpCheck } from "./http-check.js";
 import { kmsKeyReady } from "./kms-key-ready.js";
 import { lambdaEventSourceMappings } from "./lambda-event-source-mappings.js";
 import { note } from "./note.js";
+import { postgresDivergence } from "./postgres-divergence.js";
 import { postgresFence } from "./postgres-fence.js";
 import { postgresPromote } from "./postgres-promote.js";
 import { postgresQuery } from "./postgres-query.js";
+import { postgresReplayLostWrites } from "./postgres-replay-lost-writes.js";
 import { postgresRpo } from "./postgres-rpo.js";
 import { rdsFailoverGlobalCluster } from "./rds-failover-global-cluster.js";
 import { rdsPromoteReadReplica } from "./rds-promote-read-replica.js";
+import { rdsRebuildSecondary } from "./rds-rebuild-secondary.js";
 import { rdsSwitchoverGlobalCluster } from "./rds-switchover-global-cluster.js";
 import { route53SetWeights } from "./route53-set-weights.js";
 import { s3ReplicationReady } from "./s3-replication-ready.js";
@@ -48,12 +51,15 @@ const all = [
   kmsKeyReady,
   lambdaEventSourceMappings,
   note,
+  postgresDivergence,
   postgresFence,
   postgresPromote,
   postgresQuery,
+  postgresReplayLostWrites,
   postgresRpo,
   rdsFailoverGlobalCluster,
   rdsPromoteReadReplica,
+  rdsRebuildSecondary,
   rdsSwitchoverGlobalCluster,
   route53SetWeights,
   s3ReplicationReady,

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import type { CommandIO } from "./commands/io.js";
 import { ExitCode, RunbookError } from "./errors.js";
+import { rulesHelp } from "./lint/rule-catalog.js";
 
 declare const __RUNBOOK_VERSION__: string;
 
@@ -66,8 +67,36 @@ program
   .command("validate")
   .description("Check runbooks; every problem is reported as file:line:col")
   .argument("[files...]", "runbook files (default: runbooks/*.yaml)")
-  .action(async (files: string[]) =>
-    done(await (await import("./commands/validate.js")).validateCommand(files, io)),
+  .option("--lint", "then lint the valid ones (runbook lint): exit 1 when a finding is an error")
+  .action(async (files: string[], opts: { lint?: boolean }) =>
+    done(await (await import("./commands/validate.js")).validateCommand(files, io, opts)),
+  );
+
+program
+  .command("lint")
+  .description("Find failover anti-patterns and readiness gaps in valid runbooks (rules RB000-RB014)")
+  .argument("[files...]", "runbook files (default: runbooks/*.yaml)")
+  .addOption(new Option("-f, --format <format>", "output").choices(["text", "json", "sarif"]).default("text"))
+  .option("--strict", "warnings fail too (exit 1)")
+  .option("--rules", "list every rule: what it applies to and how to fix it")
+  .addHelpText(
+    "after",
+    `
+Rules (id, name, severity; silence one for a runbook with metadata.lint: { ignore: { RB009: "why" } }):
+${rulesHelp()}
+
+Output: text (default) is one line per finding, file:line:col severity RBxxx message, and a
+  fix: line under it; json and sarif (SARIF 2.1.0, for GitHub code scanning) go to stdout.
+Exit codes: 0 no errors (warnings allowed; --strict: none), 1 a finding is an error,
+            2 a runbook is invalid (reported as validate reports it) or usage.
+
+Examples:
+  runbook lint
+  runbook lint runbooks/failover-case-api.yaml --format sarif > lint.sarif
+  runbook validate --lint`,
+  )
+  .action(async (files: string[], opts) =>
+    done(await (await import("./commands/lint.js")).lintCommand(files, opts, io)),
   );
 
 program
@@ -353,6 +382,37 @@ program
   .description("Check an execution journal's hash chain; exit 6 on any tampering")
   .argument("<execution-id>")
   .action(async (id: string) => done(await (await import("./commands/verify.js")).verifyCommand(id, io)));
+
+program
+  .command("reconcile")
+  .description("After a lossy failover: the exact RPO and the writes lost, from the old primary's data")
+  .argument("<execution-id>", "the failover execution (runbook list)")
+  .option("-e, --env <name>", "environment whose reconcile: section names the databases (default: the run's)")
+  .option("--format <format>", "text or json (every lost write, for scripts)", "text")
+  .option("--show <n>", "how many lost writes the text lists", "20")
+  .addHelpText(
+    "after",
+    `
+When the old primary's region is back (fenced, not yet rebuilt as a standby), or its snapshot
+is restored to a temporary cluster, the two databases tell exactly what the failover lost:
+  RPO           newest commit on the old primary − newest of them that replicated
+                (heartbeats and application rows together)
+  lost writes   keys of the environment's tables whose version never reached the promoted database
+  conflicts     lost writes whose key the new region has written since (replay would overwrite)
+  replay plan   the others, as idempotent upserts: failback-case-api applies them behind a gate
+
+The result is appended to the failover's journal (rpo.reconciled): its timeline shows the bound
+measured during the failover beside the reconciled RPO, and history uses the reconciled one.
+Only reads: run it as often as you like; the latest counts.
+
+Examples:
+  runbook sandbox fault region-down --clear      # sandbox: the old primary comes back diverged
+  runbook reconcile failover-case-api-20261201T193000Z-1a2b
+  runbook reconcile <id> --format json > lost-writes.json`,
+  )
+  .action(async (id: string, opts) =>
+    done(await (await import("./commands/reconcile.js")).reconcileCommand(id, opts, io)),
+  );
 
 program
   .command("timeline")

@@ -67,6 +67,11 @@ export class ExportError extends RunbookError {
   }
 }
 
+/** `runbook reconcile` could not read what it compares (a database down, a table missing). */
+export class ReconcileError extends RunbookError {
+  readonly exitCode = ExitCode.failed;
+}
+
 export class ExecutionFailedError extends RunbookError {
   readonly exitCode = ExitCode.failed;
   constructor(

@@ -1,5 +1,7 @@
 import { achievedRtoMs, type ExecutionState, observedRpoMs, type StepState } from "../journal/fold.js";
 import { formatDuration } from "../language/duration.js";
+import { measuredRpoMs, plural } from "../report/objectives.js";
+import { exactDuration } from "../report/reconciliation.js";
 
 /** The step list and RTO clock, as text lines: `runbook status` prints it once, `run` redraws it live. */
 
@@ -38,6 +40,7 @@ export function renderStatus(
   );
   if (s.pausedAt) lines.push(`paused at ${s.pausedAt.stepId}: ${s.pausedAt.message}`);
   lines.push(rtoLine(s, now));
+  if (s.reconciled) lines.push(reconciledLine(s, s.reconciled));
   lines.push("");
   const width = Math.max(...s.plan.map((p) => p.id.length + (p.parent ? 2 : 0)), 4);
   for (const p of s.plan) {
@@ -72,6 +75,14 @@ export function renderStatus(
     );
   }
   return lines;
+}
+
+/** `RPO reconciled 2.43s (bound 8.6s): 48 lost writes — runbook timeline <id>`: the exact figure, once known. */
+function reconciledLine(s: ExecutionState, r: NonNullable<ExecutionState["reconciled"]>): string {
+  const boundMs = measuredRpoMs(s) ?? r.boundMs;
+  const bound = boundMs !== undefined ? ` (bound ${formatDuration(boundMs)})` : "";
+  const conflicts = r.conflicts > 0 ? `, ${plural(r.conflicts, "conflict")}` : "";
+  return `RPO reconciled ${exactDuration(r.rpoMs)}${bound}: ${plural(r.lostWritesTotal, "lost write")}${conflicts} — runbook timeline ${s.executionId}`;
 }
 
 function rtoLine(s: ExecutionState, now: Date): string {

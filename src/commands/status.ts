@@ -27,7 +27,13 @@ export async function statusCommand(id: string, opts: { json?: boolean }, io: Co
           startedAt: s.startedAt,
           endedAt: s.endedAt ?? null,
           rto: { achievedMs: achievedRtoMs(s) ?? null, objectiveMs: s.objectives.rtoMs ?? null },
-          rpo: { observedMs: observedRpoMs(s) ?? null, objectiveMs: s.objectives.rpoMs ?? null },
+          rpo: {
+            observedMs: observedRpoMs(s) ?? null,
+            objectiveMs: s.objectives.rpoMs ?? null,
+            // The exact RPO `runbook reconcile` read from the old primary, once it ran.
+            reconciledMs: s.reconciled?.rpoMs ?? null,
+            reconciledAt: s.reconciled?.at ?? null,
+          },
           milestones: s.milestones,
           steps,
           journal: { events: ex.events.length, verified: ex.integrity.ok, finalHash: ex.integrity.finalHash },

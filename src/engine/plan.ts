@@ -58,8 +58,15 @@ export function describeStep(
   const params = scope ? renderKnown(s.with, scope) : s.with;
   const parsed = executor.params.safeParse(params);
   // Params that still hold templates (outputs of earlier steps) cannot be parsed yet; show them raw.
-  const what = parsed.success ? executor.describe(parsed.data) : `${s.type} ${JSON.stringify(params)}`;
+  const what = parsed.success
+    ? executor.describe(parsed.data)
+    : `${s.type} ${redactUrlPasswords(JSON.stringify(params))}`;
   return s.name ? `${s.name}: ${what}` : what;
+}
+
+/** `scheme://user:password@` → `scheme://user:***@`: a raw dump must not show a connection's password. */
+export function redactUrlPasswords(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s"]+:)[^@\s"]+@/gi, "$1***@");
 }
 
 /** Inputs and env resolve now; references to step outputs stay visible as ${{ … }}. */

@@ -11,6 +11,7 @@ import { SourceMap } from "../language/source-map.js";
 import { readSourceText } from "../language/source-text.js";
 import { locateProjectFile } from "../project/project-config.js";
 import { AccountsField, type EnvironmentRole, RolesField, resolveAccounts } from "./aws-roles.js";
+import { ReconcileField, type ReconcileSettings, resolveReconcile } from "./reconcile-settings.js";
 
 /**
  * An environment file says where a runbook runs: AWS region and endpoints, which accounts
@@ -45,6 +46,8 @@ export const EnvironmentDocument = z.strictObject({
     })
     .optional(),
   vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.unknown()).optional(),
+  /** What `runbook reconcile` compares after a failover (the old primary vs the promoted database). */
+  reconcile: ReconcileField.optional(),
 });
 
 export interface Environment {
@@ -64,6 +67,8 @@ export interface Environment {
     roles: EnvironmentRole[];
   };
   vars: Record<string, unknown>;
+  /** Rendered `reconcile:` section (it may hold passwords: never journal it). */
+  reconcile?: ReconcileSettings;
 }
 
 /** `--env sandbox` → environments/sandbox.yaml (or a path). */
@@ -104,6 +109,7 @@ function readEnvironmentFile(arg: string, cwd: string) {
   const templated = [
     ...findTemplates(parsed.data.vars ?? {}, ["vars"]),
     ...findTemplates({ accounts: parsed.data.aws?.accounts, roles: parsed.data.aws?.roles }, ["aws"]),
+    ...findTemplates(parsed.data.reconcile ?? {}, ["reconcile"]),
   ];
   const broken = templated.flatMap(({ path, text }) => {
     try {
@@ -131,6 +137,7 @@ function resolveEnvironment(
   // Accounts and roles render like vars: a sandbox's second account and its role come from it.
   const { resolved, problems } = resolveAccounts(doc.aws, scope, map);
   if (problems.length > 0) throw new ValidationError(problems);
+  const reconcile = doc.reconcile ? resolveReconcile(doc.reconcile, { ...scope, vars }, map) : undefined;
   const emulator = typeof sandbox?.emulator === "string" ? sandbox.emulator : undefined;
   const credentials = sandbox?.credentials as Environment["aws"]["credentials"];
   const accounts = doc.metadata.accounts ?? sandboxAccounts(sandbox);
@@ -152,6 +159,7 @@ function resolveEnvironment(
       roles: resolved.roles,
     },
     vars,
+    ...(reconcile ? { reconcile } : {}),
   };
 }
 

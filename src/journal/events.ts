@@ -44,6 +44,40 @@ export interface StepFunctionsEngine {
   sts: { endpoint: string; region: string };
 }
 
+/** A lost write: a key whose version on the old primary never reached the promoted database. */
+export interface ReconciledLostWrite {
+  table: string;
+  key: string;
+  /** Its updated-at on the old primary (absent for a table with a version column only). */
+  committedAt?: string;
+  version?: string;
+  /** The promoted region wrote the key again after the fork: replaying it would overwrite that. */
+  conflict?: { rewrittenAt?: string; version?: string };
+}
+
+export interface ReconciledRpo {
+  /** The newest commit on the old primary minus the newest of its commits that replicated (ms). */
+  rpoMs: number;
+  /** The RPO measured during the failover (`rpo_observed_ms`), an upper bound when the old primary was unreachable. */
+  boundMs?: number;
+  lastCommittedAt: string;
+  lastReplicatedAt: string;
+  heartbeat: { table: string; lastWrittenAt: string; lastReplicatedAt: string; rpoMs: number; lost: number };
+  /** Redacted connection URLs of the two databases compared. */
+  oldPrimary: string;
+  promoted: string;
+  tables: { name: string; key: string; compared: number; lost: number; conflicts: number }[];
+  /** Oldest first; at most 10,000 (lostWritesTotal says how many there were). */
+  lostWrites: ReconciledLostWrite[];
+  lostWritesTotal: number;
+  conflicts: number;
+  /** Lost writes that can be replayed without overwriting newer data (failback applies them behind a gate). */
+  replayCount: number;
+  /** Who ran it and from where. */
+  operator: string;
+  host: string;
+}
+
 export interface EventData {
   "execution.started": {
     executionId: string;
@@ -148,6 +182,11 @@ export interface EventData {
     verdict: "pass" | "fail";
     expectations: { name: string; ok: boolean; detail: string }[];
   };
+  /**
+   * Appended by `runbook reconcile` after the failover, once the old primary could be read:
+   * the exact RPO and the writes lost, beside the bound measured during the failover.
+   */
+  "rpo.reconciled": ReconciledRpo;
   "execution.failed": { stepId?: string; message: string };
   "execution.aborted": { reason: string; criterion?: string; declinedGate?: string };
 }

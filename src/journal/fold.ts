@@ -100,6 +100,8 @@ export interface ExecutionState {
   resumes: { at: string; operator: string; pid: number }[];
   lockTakeovers: number;
   drill?: EventData["drill.verdict"];
+  /** The latest `runbook reconcile` of this execution, when there was one. */
+  reconciled?: EventData["rpo.reconciled"] & { at: string };
   runbookIr: unknown;
   /** Set when AWS Step Functions runs it (`runbook follow`, `runbook approve` go there). */
   engine?: StepFunctionsEngine;
@@ -267,6 +269,9 @@ export function applyEvent(
       case "drill.verdict":
         s.drill = e.data;
         break;
+      case "rpo.reconciled":
+        s.reconciled = { ...e.data, at: e.ts };
+        break;
       case "execution.paused":
         s.status = "paused";
         s.pausedAt = { stepId: e.data.stepId, at: e.ts, reason: e.data.reason, message: e.data.message };
@@ -311,6 +316,11 @@ export function achievedRtoMs(s: ExecutionState): number | undefined {
   const restored = s.milestones.service_restored;
   if (!restored) return undefined;
   return Date.parse(restored) - Date.parse(s.milestones.incident_declared ?? s.declaredAt);
+}
+
+/** The exact RPO `runbook reconcile` found from the old primary's data, once it ran. */
+export function reconciledRpoMs(s: ExecutionState): number | undefined {
+  return s.reconciled?.rpoMs;
 }
 
 /** Observed RPO: a measurement recorded by an executor (`rpo_observed_ms`), never assumed. */

@@ -5,6 +5,7 @@ import { isNotJsonPlaceholder, verifyEvents } from "../journal/journal.js";
 import { verifyJournal } from "../journal/verify-bytes.js";
 import { EventDescriber } from "./describe-event.js";
 import { summarize } from "./objectives.js";
+import { buildReconciliation } from "./reconciliation.js";
 import { buildStepSpans } from "./step-spans.js";
 import {
   type Integrity,
@@ -44,6 +45,7 @@ export function buildTimeline(
   const entries = describeAll(events, new Map(state.plan.map((p) => [p.id, p])), declaredMs);
   const steps = buildStepSpans(state, unfinished);
   const retries = entries.filter((e) => e.kind === "retry" && e.eventType === "step.intent").length;
+  const lastEventAt = executionLastEventAt(events, state.lastEventAt);
 
   const milestones: Milestone[] = Object.entries(state.milestones)
     .map(([name, at]) => ({ name, at, offsetMs: Date.parse(at) - declaredMs }))
@@ -59,7 +61,7 @@ export function buildTimeline(
     engineVersion: startData?.engineVersion ?? "",
     declaredAt: state.milestones.incident_declared ?? state.declaredAt,
     startedAt: state.startedAt,
-    lastEventAt: state.lastEventAt,
+    lastEventAt,
     outcome,
     inputs: state.inputs,
   };
@@ -67,11 +69,11 @@ export function buildTimeline(
   const detail = outcomeDetail(state);
   if (detail !== undefined) header.outcomeDetail = detail;
 
-  return {
+  const timeline: Timeline = {
     schemaVersion: TIMELINE_SCHEMA_VERSION,
     warnings: integrityWarnings(integrity),
     header,
-    summary: summarize(state, steps, retries, unfinished),
+    summary: summarize(state, steps, retries, unfinished, lastEventAt),
     milestones,
     steps,
     entries,
@@ -79,6 +81,22 @@ export function buildTimeline(
     lockTakeovers: state.lockTakeovers,
     integrity,
   };
+  const reconciliation = buildReconciliation(state, declaredMs);
+  if (reconciliation) timeline.reconciliation = reconciliation;
+  return timeline;
+}
+
+/**
+ * The last event of the execution itself. `runbook reconcile` appends to the journal long
+ * after the end (hours, once the old primary is back): counting it would stretch the
+ * charts' time axis and the elapsed time of an unfinished execution over that wait.
+ */
+function executionLastEventAt(events: AnyJournalEvent[], fallback: string): string {
+  for (let k = events.length - 1; k >= 0; k--) {
+    const e = events[k];
+    if (e && e.type !== "rpo.reconciled") return e.ts;
+  }
+  return fallback;
 }
 
 function describeAll(

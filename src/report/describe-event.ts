@@ -1,5 +1,6 @@
 import type { AnyJournalEvent, ApprovalProof, PlannedStep } from "../journal/events.js";
 import { formatDuration } from "../language/duration.js";
+import { reconciledSentence } from "./reconciliation.js";
 import type { EntryKind, Severity, TimelineEntry } from "./timeline-model.js";
 
 /**
@@ -12,6 +13,8 @@ export class EventDescriber {
   private readonly highestAttempt = new Map<string, number>();
   /** Steps whose last attempt failed with a retry scheduled: their next intent is a retry. */
   private readonly retryScheduled = new Set<string>();
+  /** The latest `rpo_observed_ms` (ms): the bound a later reconciliation is set beside. */
+  private rpoBoundMs: number | undefined;
 
   constructor(
     private readonly plan: ReadonlyMap<string, PlannedStep>,
@@ -70,6 +73,8 @@ export class EventDescriber {
           ? line("milestone", "ok", `Milestone ${e.data.name} reached at ${e.data.at} (journaled on resume)`)
           : line("milestone", "ok", `Milestone ${e.data.name} reached`);
       case "measure":
+        if (e.data.name === "rpo_observed_ms")
+          this.rpoBoundMs = e.data.unit === "s" ? e.data.value * 1000 : e.data.value;
         return line(
           "measure",
           "info",
@@ -163,6 +168,16 @@ export class EventDescriber {
         }
         const during = e.data.duringStep ? ` during ${e.data.duringStep}` : "";
         return line("abort", "error", `Abort criterion ${e.data.criterion} fired${during}: ${e.data.reason}`);
+      }
+      case "rpo.reconciled": {
+        const d = e.data;
+        const boundMs = this.rpoBoundMs ?? d.boundMs;
+        return line(
+          "measure",
+          d.lostWritesTotal > 0 ? "warn" : "ok",
+          reconciledSentence({ ...d, ...(boundMs !== undefined ? { boundMs } : {}) }),
+          d.operator,
+        );
       }
       case "execution.paused":
         return e.data.reason === "in-doubt"

@@ -1,5 +1,11 @@
 import type { History, HistoryRun, RunbookHistory } from "./history-model.js";
-import { BASELINE_WINDOW, MIN_BASELINE_RUNS, REGRESSION_TOLERANCE, runFlags } from "./history-model.js";
+import {
+  BASELINE_WINDOW,
+  MIN_BASELINE_RUNS,
+  REGRESSION_TOLERANCE,
+  rpoLabel,
+  runFlags,
+} from "./history-model.js";
 import { cssToken, esc } from "./html-escape.js";
 import { REPORT_CSS } from "./html-style.js";
 import { durationOrDash, verdictLabel } from "./labels.js";
@@ -11,6 +17,7 @@ svg .objective { fill: none; stroke: #cf222e; stroke-width: 2; stroke-dasharray:
 svg .objective-label { fill: #cf222e; font-weight: 600; font-size: 11px; }
 svg .point { fill: #0969da; stroke: #fff; stroke-width: 2; } svg .point.drill { fill: #8250df; }
 svg .point.regression { fill: #cf222e; }
+svg .point.reconciled { stroke: #1f2328; stroke-width: 2.5; }
 svg .legend-dot { fill: #0969da; } svg .legend-dot.drill { fill: #8250df; } svg .legend-dot.regression { fill: #cf222e; }
 svg .trend-legend text { font-size: 11px; fill: #656d76; }
 tr.regressed td { background: #fff5f5; }
@@ -68,5 +75,5 @@ ${rb.runs.map(row).join("\n")}
 
 function row(r: HistoryRun): string {
   const flags = runFlags(r);
-  return `<tr class="${r.regressions.length > 0 ? "regressed" : ""}"><td class="time mono">${esc(r.startedAt.slice(0, 16).replace("T", " "))}</td><td class="mono">${esc(r.executionId)}</td><td>${r.mode}</td><td>${esc(r.environment)}</td><td><span class="badge ${cssToken(r.outcome)}">${esc(r.outcome)}</span></td><td class="num">${durationOrDash(r.rto.actualMs)}</td><td class="num">${durationOrDash(r.rto.objectiveMs)}</td><td><span class="badge ${r.rto.verdict}">${verdictLabel(r.rto.verdict)}</span></td><td class="num">${durationOrDash(r.rpo.actualMs)}</td><td class="num">${durationOrDash(r.rpo.objectiveMs)}</td><td><span class="badge ${r.rpo.verdict}">${verdictLabel(r.rpo.verdict)}</span></td><td class="num">${durationOrDash(r.baselineRtoMs)}</td><td class="st failed">${esc(flags.join(", "))}</td></tr>`;
+  return `<tr class="${r.regressions.length > 0 ? "regressed" : ""}"><td class="time mono">${esc(r.startedAt.slice(0, 16).replace("T", " "))}</td><td class="mono">${esc(r.executionId)}</td><td>${r.mode}</td><td>${esc(r.environment)}</td><td><span class="badge ${cssToken(r.outcome)}">${esc(r.outcome)}</span></td><td class="num">${durationOrDash(r.rto.actualMs)}</td><td class="num">${durationOrDash(r.rto.objectiveMs)}</td><td><span class="badge ${r.rto.verdict}">${verdictLabel(r.rto.verdict)}</span></td><td class="num${r.rpo.reconciledAt !== undefined ? " reconciled" : ""}">${esc(rpoLabel(r.rpo))}</td><td class="num">${durationOrDash(r.rpo.objectiveMs)}</td><td><span class="badge ${r.rpo.verdict}">${verdictLabel(r.rpo.verdict)}</span></td><td class="num">${durationOrDash(r.baselineRtoMs)}</td><td class="st failed">${esc(flags.join(", "))}</td></tr>`;
 }

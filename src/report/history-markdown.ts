@@ -1,5 +1,11 @@
 import type { History, HistoryRun, RunbookHistory } from "./history-model.js";
-import { BASELINE_WINDOW, MIN_BASELINE_RUNS, REGRESSION_TOLERANCE, runFlags } from "./history-model.js";
+import {
+  BASELINE_WINDOW,
+  MIN_BASELINE_RUNS,
+  REGRESSION_TOLERANCE,
+  rpoLabel,
+  runFlags,
+} from "./history-model.js";
 import { durationOrDash, verdictLabel } from "./labels.js";
 import { mdCell } from "./markdown-timeline.js";
 
@@ -22,6 +28,11 @@ export function renderHistoryMarkdown(h: History): string {
       "",
     );
   }
+  if (h.runbooks.some((rb) => rb.runs.some((r) => r.rpo.reconciledAt !== undefined)))
+    out.push(
+      "_RPO “reconciled”: the exact figure `runbook reconcile` read from the old primary's data after the failover, with the bound measured during the failover in brackets; other RPOs are as measured._",
+      "",
+    );
   out.push(
     `_Regression: achieved RTO above the objective, or more than ${Math.round(REGRESSION_TOLERANCE * 100)}% above the median of the previous ${BASELINE_WINDOW} runs with a measured RTO (at least ${MIN_BASELINE_RUNS} needed)._`,
     "",
@@ -59,7 +70,7 @@ function runbookSection(rb: RunbookHistory): string[] {
 
 function runRow(r: HistoryRun): string {
   const flags = runFlags(r);
-  return `| ${r.startedAt.slice(0, 16).replace("T", " ")} | \`${r.executionId}\` | ${r.mode} | ${mdCell(r.environment)} | ${r.outcome} | ${durationOrDash(r.rto.actualMs)} | ${durationOrDash(r.rto.objectiveMs)} | ${verdictLabel(r.rto.verdict)} | ${durationOrDash(r.rpo.actualMs)} | ${durationOrDash(r.rpo.objectiveMs)} | ${verdictLabel(r.rpo.verdict)} | ${durationOrDash(r.baselineRtoMs)} | ${flags.length ? `**${flags.join(", ")}**` : ""} |`;
+  return `| ${r.startedAt.slice(0, 16).replace("T", " ")} | \`${r.executionId}\` | ${r.mode} | ${mdCell(r.environment)} | ${r.outcome} | ${durationOrDash(r.rto.actualMs)} | ${durationOrDash(r.rto.objectiveMs)} | ${verdictLabel(r.rto.verdict)} | ${rpoLabel(r.rpo)} | ${durationOrDash(r.rpo.objectiveMs)} | ${verdictLabel(r.rpo.verdict)} | ${durationOrDash(r.baselineRtoMs)} | ${flags.length ? `**${flags.join(", ")}**` : ""} |`;
 }
 
 /** Mermaid `xychart-beta`: RTO achieved (or RPO observed) per run as bars against the objective (line), in seconds. */
@@ -74,7 +85,12 @@ export function trendChart(rb: RunbookHistory, metric: "rto" | "rpo" = "rto"): s
   });
   const max = Math.max(...actual, ...objectives.map((o) => o ?? 0));
   const labels = measured.map((r) => `"${r.startedAt.slice(5, 10)} ${r.mode}"`);
-  const what = metric === "rto" ? "RTO achieved" : "RPO observed";
+  const what =
+    metric === "rto"
+      ? "RTO achieved"
+      : measured.some((r) => r.rpo.reconciledAt !== undefined)
+        ? "RPO (reconciled where known)"
+        : "RPO observed";
   const lines = [
     "xychart-beta",
     `    title "${rb.runbook.replace(/"/g, "'")}: ${what} vs objective (s)"`,

@@ -1,5 +1,6 @@
 import { formatDuration } from "../language/duration.js";
-import type { ObjectiveResult, Outcome, Timeline } from "./timeline-model.js";
+import { exactDuration } from "./reconciliation.js";
+import type { ObjectiveResult, Outcome, RpoResult, Timeline } from "./timeline-model.js";
 
 /**
  * Every execution and drill of a runbook, oldest first, with RTO/RPO against objectives
@@ -33,7 +34,8 @@ export interface HistoryRun {
   startedAt: string;
   outcome: Outcome;
   rto: ObjectiveResult;
-  rpo: ObjectiveResult;
+  /** The reconciled RPO where `runbook reconcile` ran (`reconciledAt`), else the one measured. */
+  rpo: RpoResult;
   /** Median RTO of up to BASELINE_WINDOW previous runs, when there were enough. */
   baselineRtoMs?: number;
   integrityVerified: boolean;
@@ -162,7 +164,7 @@ function regressionsOf(run: HistoryRun): Regression[] {
       kind: "rpo-over-objective",
       actualMs: rpo,
       thresholdMs: run.rpo.objectiveMs,
-      message: `RPO ${formatDuration(rpo)} exceeded the objective ${formatDuration(run.rpo.objectiveMs)}`,
+      message: `RPO ${formatDuration(rpo)}${run.rpo.reconciledAt !== undefined ? " (reconciled)" : ""} exceeded the objective ${formatDuration(run.rpo.objectiveMs)}`,
     });
   }
   return out;
@@ -176,4 +178,12 @@ export function runFlags(r: HistoryRun): string[] {
     "rpo-over-objective": "RPO MISSED",
   } as const;
   return [...(r.integrityVerified ? [] : ["TAMPERED"]), ...r.regressions.map((g) => label[g.kind])];
+}
+
+/** `850ms`, or `2.43s reconciled (bound 8.6s)`: which RPOs are exact figures from the old primary's data. */
+export function rpoLabel(r: RpoResult): string {
+  if (r.actualMs === undefined) return "—";
+  if (r.reconciledAt === undefined) return formatDuration(r.actualMs);
+  const bound = r.boundMs !== undefined ? ` (bound ${formatDuration(r.boundMs)})` : "";
+  return `${exactDuration(r.actualMs)} reconciled${bound}`;
 }

@@ -23,6 +23,7 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .alert strong { font-size: 15px; }
 .note { border: 1px solid #d4a72c; background: var(--warn-bg); padding: 8px 14px; border-radius: 6px; margin: 0 0 14px; }
 .cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 8px 0 6px; }
+.cards.five { grid-template-columns: repeat(5, 1fr); }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: var(--panel); }
 .card.pass { border-left: 5px solid var(--ok); } .card.fail { border-left: 5px solid var(--bad); }
 .card.unknown { border-left: 5px solid var(--line); }

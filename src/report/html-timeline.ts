@@ -1,6 +1,7 @@
 import { formatDuration } from "../language/duration.js";
 import { chronologyRows, describeStorm } from "./chronology-rows.js";
 import { cssToken, esc } from "./html-escape.js";
+import { boundCard, reconciliationHtml } from "./html-reconciliation.js";
 import { REPORT_CSS } from "./html-style.js";
 import {
   durationOrDash,
@@ -10,7 +11,8 @@ import {
   stepNotes,
   verdictLabel,
 } from "./labels.js";
-import type { RenderOptions } from "./markdown-timeline.js";
+import { displaySpan, type RenderOptions } from "./markdown-timeline.js";
+import { exactDuration } from "./reconciliation.js";
 import { renderStepChartSvg } from "./step-chart-svg.js";
 import { collectText, type TextSink } from "./text-sink.js";
 import { formatOffset, type TimeDisplay, timeDisplay } from "./time-format.js";
@@ -22,7 +24,7 @@ export function renderTimelineHtml(t: Timeline, opts: RenderOptions = {}): strin
 }
 
 export function writeTimelineHtml(t: Timeline, sink: TextSink, opts: RenderOptions = {}): void {
-  const time = timeDisplay(opts.tz, [t.header.declaredAt, t.header.endedAt ?? t.header.lastEventAt]);
+  const time = timeDisplay(opts.tz, displaySpan(t));
   const h = t.header;
   const kind = h.mode === "drill" ? "Drill" : "Failover";
   const title = `${kind} timeline: ${h.runbook.name} (${h.environment})`;
@@ -41,7 +43,7 @@ ${warnings(t)}
 <h1>${esc(title)} <span class="badge ${cssToken(h.outcome)}" id="outcome">${esc(outcomeLabel(h.outcome))}</span>${h.mode === "drill" ? ' <span class="badge drill">DRILL</span>' : ""}</h1>
 <p class="sub">${esc(h.runbook.description ?? "")}${h.outcomeDetail ? ` — <strong>${esc(h.outcomeDetail)}</strong>` : ""}</p>
 ${cards(t)}
-${meta(t, time)}
+${meta(t, time)}${t.reconciliation ? `\n${reconciliationHtml(t.reconciliation, h.executionId, time)}` : ""}
 <h2>Steps on the clock</h2>
 <div class="chart">
 ${renderStepChartSvg(t, time)}
@@ -72,21 +74,29 @@ function warnings(t: Timeline): string {
   return out.join("\n");
 }
 
-function card(name: string, r: ObjectiveResult): string {
+function card(name: string, r: ObjectiveResult, figure = durationOrDash(r.actualMs)): string {
   const target =
     r.objectiveMs !== undefined ? `target ${formatDuration(r.objectiveMs)}` : "no objective declared";
   const margin = objectiveMargin(r);
-  return `<div class="card ${r.verdict}"><div class="k">${name} <span class="badge ${r.verdict}">${verdictLabel(r.verdict)}</span></div><div class="v">${durationOrDash(r.actualMs)}</div><div class="t">${esc(target)}${margin ? ` · ${esc(margin)}` : ""}</div><div class="t">${esc(r.note)}</div></div>`;
+  return `<div class="card ${r.verdict}"><div class="k">${name} <span class="badge ${r.verdict}">${verdictLabel(r.verdict)}</span></div><div class="v">${esc(figure)}</div><div class="t">${esc(target)}${margin ? ` · ${esc(margin)}` : ""}</div><div class="t">${esc(r.note)}</div></div>`;
 }
 
 function cards(t: Timeline): string {
   const s = t.summary;
-  return `<div class="cards">
+  // Five cards with the RPO bound beside the reconciled RPO: one row still.
+  return `<div class="cards${s.rpo.reconciledAt !== undefined ? " five" : ""}">
 ${card("RTO achieved", s.rto)}
-${card("RPO observed", s.rpo)}
+${rpoCards(t)}
 <div class="card ${s.verdict}"><div class="k">Elapsed</div><div class="v">${formatDuration(s.elapsedMs)}</div><div class="t">incident declared → ${t.header.endedAt ? "end" : "last event"}</div><div class="t">overall <span class="badge ${s.verdict}">${verdictLabel(s.verdict)}</span></div></div>
 <div class="card neutral"><div class="k">Steps</div><div class="v">${s.stepsSucceeded}<span class="t"> ok</span> ${s.stepsFailed}<span class="t"> failed</span></div><div class="t">${s.stepsSkipped} skipped · ${s.retries} ${s.retries === 1 ? "retry" : "retries"}</div><div class="t">${t.resumes.length} resume${t.resumes.length === 1 ? "" : "s"} · ${t.lockTakeovers} lock takeover${t.lockTakeovers === 1 ? "" : "s"}</div></div>
 </div>`;
+}
+
+/** Reconciled: the bound measured under fire and the exact RPO side by side; the verdict is on the exact one. */
+function rpoCards(t: Timeline): string {
+  const r = t.summary.rpo;
+  if (r.reconciledAt === undefined || r.actualMs === undefined) return card("RPO observed", r);
+  return `${boundCard(r)}\n${card("RPO reconciled", r, exactDuration(r.actualMs))}`;
 }
 
 function meta(t: Timeline, time: TimeDisplay): string {

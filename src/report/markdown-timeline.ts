@@ -9,21 +9,20 @@ import {
   stepNotes,
   verdictLabel,
 } from "./labels.js";
+import { reconciliationMarkdown } from "./markdown-reconciliation.js";
+import { mdCell } from "./md-cell.js";
 import { renderGantt } from "./mermaid-gantt.js";
+import { exactDuration } from "./reconciliation.js";
 import { collectText, type TextSink } from "./text-sink.js";
 import { formatOffset, type TimeDisplay, timeDisplay } from "./time-format.js";
-import type { ObjectiveResult, Timeline } from "./timeline-model.js";
+import type { ObjectiveResult, RpoResult, Timeline } from "./timeline-model.js";
 
 export interface RenderOptions {
   /** IANA zone for displayed times; UTC when absent. The JSON form is always UTC. */
   tz?: string;
 }
 
-/** A table cell: one line, no unescaped pipe. */
-export function mdCell(text: string): string {
-  if (!text.includes("|") && !text.includes("\n")) return text;
-  return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
-}
+export { mdCell } from "./md-cell.js";
 
 /** The post-incident timeline as Markdown: paste it into the review document as is. */
 export function renderTimelineMarkdown(t: Timeline, opts: RenderOptions = {}): string {
@@ -31,13 +30,14 @@ export function renderTimelineMarkdown(t: Timeline, opts: RenderOptions = {}): s
 }
 
 export function writeTimelineMarkdown(t: Timeline, sink: TextSink, opts: RenderOptions = {}): void {
-  const time = timeDisplay(opts.tz, [t.header.declaredAt, t.header.endedAt ?? t.header.lastEventAt]);
+  const time = timeDisplay(opts.tz, displaySpan(t));
   const h = t.header;
   sink.line(`# ${h.mode === "drill" ? "Drill" : "Failover"} timeline: ${h.runbook.name} (${h.environment})`);
   sink.line();
   sink.lines(warnings(t));
   sink.lines(header(t, time));
   sink.lines(summary(t));
+  if (t.reconciliation) sink.lines(reconciliationMarkdown(t.reconciliation, t.header.executionId, time));
   sink.lines(milestones(t, time));
   steps(t, time, sink);
   sink.lines(["## Chart", "", "```mermaid", renderGantt(t, time), "```", ""]);
@@ -87,22 +87,40 @@ function header(t: Timeline, time: TimeDisplay): string[] {
   return ["| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${mdCell(v)} |`), ""];
 }
 
+/** Instants whose days decide whether clocks print dates: a reconciliation may come a day later. */
+export function displaySpan(t: Timeline): string[] {
+  const span = [t.header.declaredAt, t.header.endedAt ?? t.header.lastEventAt];
+  if (t.reconciliation) span.push(t.reconciliation.at);
+  return span;
+}
+
 function summary(t: Timeline): string[] {
   const s = t.summary;
-  const row = (name: string, r: ObjectiveResult) =>
-    `| ${name} | ${durationOrDash(r.objectiveMs)} | ${durationOrDash(r.actualMs)} | **${verdictLabel(r.verdict)}** | ${mdCell([objectiveMargin(r), r.note].filter(Boolean).join("; "))} |`;
+  const row = (name: string, r: ObjectiveResult, figure = durationOrDash(r.actualMs)) =>
+    `| ${name} | ${durationOrDash(r.objectiveMs)} | ${figure} | **${verdictLabel(r.verdict)}** | ${mdCell([objectiveMargin(r), r.note].filter(Boolean).join("; "))} |`;
   return [
     "## Summary",
     "",
     "| Objective | Target | Achieved | Result | Notes |",
     "|---|---|---|---|---|",
     row("RTO", s.rto),
-    row("RPO", s.rpo),
+    ...rpoRows(s.rpo, row),
     "",
     `Overall: **${verdictLabel(s.verdict)}**. ${formatDuration(s.elapsedMs)} from incident declared to ${t.header.endedAt ? "end" : "last event"}; ` +
       `steps: ${s.stepsSucceeded} succeeded, ${s.stepsFailed} failed, ${s.stepsSkipped} skipped; ${s.retries} ${s.retries === 1 ? "retry" : "retries"}.`,
     "",
   ];
+}
+
+/** Reconciled: the exact RPO (which the verdict is on) and, beside it, the bound measured under fire. */
+function rpoRows(r: RpoResult, row: (name: string, r: ObjectiveResult, figure?: string) => string): string[] {
+  if (r.reconciledAt === undefined || r.actualMs === undefined) return [row("RPO", r)];
+  const rows = [row("RPO (reconciled)", r, exactDuration(r.actualMs))];
+  if (r.boundMs !== undefined)
+    rows.push(
+      `| RPO bound (measured during the failover) | ${durationOrDash(r.objectiveMs)} | ${durationOrDash(r.boundMs)} | — | upper bound (rpo_observed_ms), measured while the old primary could not be read |`,
+    );
+  return rows;
 }
 
 function milestones(t: Timeline, time: TimeDisplay): string[] {

@@ -1,6 +1,6 @@
 import { achievedRtoMs, type ExecutionState } from "../journal/fold.js";
 import { formatDuration } from "../language/duration.js";
-import type { ObjectiveResult, StepSpan, TimelineSummary, Verdict } from "./timeline-model.js";
+import type { ObjectiveResult, RpoResult, StepSpan, TimelineSummary, Verdict } from "./timeline-model.js";
 
 /** RTO achieved and RPO observed against the runbook's objectives: measured, never assumed. */
 export function summarize(
@@ -8,9 +8,11 @@ export function summarize(
   spans: StepSpan[],
   retries: number,
   unfinished: boolean,
+  /** The execution's own last event: a reconciliation appended later does not lengthen it. */
+  lastEventAt: string = state.lastEventAt,
 ): TimelineSummary {
   const declaredMs = Date.parse(state.milestones.incident_declared ?? state.declaredAt);
-  const elapsedMs = Date.parse(state.endedAt ?? state.lastEventAt) - declaredMs;
+  const elapsedMs = Date.parse(state.endedAt ?? lastEventAt) - declaredMs;
   const rto = rtoResult(state, elapsedMs, unfinished);
   const rpo = rpoResult(state);
   const leaves = spans.filter((s) => !s.parallel);
@@ -51,17 +53,40 @@ function rtoResult(state: ExecutionState, elapsedMs: number, unfinished: boolean
   return withObjective({ verdict: "unknown", note }, objectiveMs);
 }
 
-function rpoResult(state: ExecutionState): ObjectiveResult {
-  const objectiveMs = state.objectives.rpoMs;
+/** `rpo_observed_ms` in milliseconds (an executor may record it in seconds). */
+export function measuredRpoMs(state: ExecutionState): number | undefined {
   const m = state.measures.rpo_observed_ms;
-  if (!m)
+  if (!m) return undefined;
+  return m.unit === "s" ? m.value * 1000 : m.value;
+}
+
+function rpoResult(state: ExecutionState): RpoResult {
+  const objectiveMs = state.objectives.rpoMs;
+  const noObjective = objectiveMs === undefined ? "; no RPO objective declared" : "";
+  const measured = measuredRpoMs(state);
+  const r = state.reconciled;
+  if (r) {
+    // The exact figure from the old primary's data replaces the bound measured under fire.
+    const boundMs = measured ?? r.boundMs;
+    const note =
+      `reconciled from the old primary's data at ${r.at}: ${plural(r.lostWritesTotal, "lost write")}, ` +
+      `${plural(r.conflicts, "conflict")}${noObjective}`;
+    const result: RpoResult = withObjective(
+      { actualMs: r.rpoMs, verdict: compare(r.rpoMs, objectiveMs), note },
+      objectiveMs,
+    );
+    if (boundMs !== undefined) result.boundMs = boundMs;
+    result.reconciledAt = r.at;
+    return result;
+  }
+  if (measured === undefined)
     return withObjective({ verdict: "unknown", note: "rpo_observed_ms was never measured" }, objectiveMs);
-  const actualMs = m.unit === "s" ? m.value * 1000 : m.value;
-  const note =
-    objectiveMs === undefined
-      ? "measured (rpo_observed_ms); no RPO objective declared"
-      : "measured (rpo_observed_ms)";
-  return withObjective({ actualMs, verdict: compare(actualMs, objectiveMs), note }, objectiveMs);
+  const note = `measured (rpo_observed_ms)${noObjective}`;
+  return withObjective({ actualMs: measured, verdict: compare(measured, objectiveMs), note }, objectiveMs);
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 function overallVerdict(results: ObjectiveResult[]): Verdict {

@@ -1,3 +1,5 @@
+import type { ReconciledLostWrite, ReconciledRpo } from "../journal/events.js";
+
 /**
  * The post-incident timeline as data: what every renderer (Markdown, HTML, JSON) shows.
  * Built only from journal events; all instants are UTC ISO-8601 strings with milliseconds,
@@ -5,6 +7,12 @@
  */
 
 export const TIMELINE_SCHEMA_VERSION = 1;
+
+/**
+ * Lost writes a timeline lists (the journal may hold 10,000): a review document needs the
+ * first few and the count, so the list is cut once, here, and every renderer shows that cut.
+ */
+export const MAX_LOST_WRITES_SHOWN = 50;
 
 export type Outcome = "completed" | "failed" | "aborted" | "in progress" | "paused";
 export type Verdict = "pass" | "fail" | "unknown";
@@ -37,9 +45,17 @@ export interface ObjectiveResult {
   note: string;
 }
 
+/** The RPO: once `runbook reconcile` ran, `actualMs` is its exact figure and the measured one a bound. */
+export interface RpoResult extends ObjectiveResult {
+  /** The RPO measured during the failover (`rpo_observed_ms`): an upper bound, shown beside the reconciled one. */
+  boundMs?: number;
+  /** When the latest `runbook reconcile` read the old primary: `actualMs` is its RPO. */
+  reconciledAt?: string;
+}
+
 export interface TimelineSummary {
   rto: ObjectiveResult;
-  rpo: ObjectiveResult;
+  rpo: RpoResult;
   /** fail if any objective failed, pass if every declared objective passed, else unknown. */
   verdict: Verdict;
   /** Incident declared → end (or last event when unfinished). */
@@ -157,6 +173,37 @@ export interface Integrity {
   tornTailBytes: number;
 }
 
+/** A write the old primary committed that the promoted database never received (as journaled). */
+export type LostWrite = ReconciledLostWrite;
+
+/** The latest `runbook reconcile` of the execution: what the old primary held that was lost. */
+export interface Reconciliation {
+  at: string;
+  /** Since incident_declared, like every entry (it may come long after the end). */
+  offsetMs: number;
+  operator: string;
+  host: string;
+  /** Exact: newest commit on the old primary − newest of its commits that replicated. */
+  rpoMs: number;
+  /** The RPO measured during the failover, an upper bound. */
+  boundMs?: number;
+  lastCommittedAt: string;
+  lastReplicatedAt: string;
+  heartbeat: ReconciledRpo["heartbeat"];
+  /** Redacted connection URLs, as reconcile recorded them. */
+  oldPrimary: string;
+  promoted: string;
+  tables: ReconciledRpo["tables"];
+  lostWritesTotal: number;
+  conflicts: number;
+  /** Lost writes that can be replayed without overwriting newer data. */
+  replayCount: number;
+  /** Oldest first, at most MAX_LOST_WRITES_SHOWN: `runbook reconcile <id> --format json` lists all. */
+  lostWrites: LostWrite[];
+  /** `lostWrites.length`; below `lostWritesTotal` when the list is cut. */
+  lostWritesShown: number;
+}
+
 export interface Timeline {
   schemaVersion: typeof TIMELINE_SCHEMA_VERSION;
   /** Shown first by every renderer: integrity failures, torn writes. Empty when all is well. */
@@ -169,4 +216,6 @@ export interface Timeline {
   resumes: Resume[];
   lockTakeovers: number;
   integrity: Integrity;
+  /** Present once `runbook reconcile` appended its result to this execution's journal. */
+  reconciliation?: Reconciliation;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TIMELINE_SCHEMA_VERSION } from "./timeline-model.js";
+import { MAX_LOST_WRITES_SHOWN, TIMELINE_SCHEMA_VERSION } from "./timeline-model.js";
 
 /**
  * The timeline JSON as a zod schema: the runtime check for consumers and the source of
@@ -20,6 +20,64 @@ const objective = z.strictObject({
   verdict,
   note: z.string(),
 });
+
+const rpo = objective.extend({
+  boundMs: ms
+    .optional()
+    .describe(
+      "the RPO measured during the failover (rpo_observed_ms), an upper bound; present once reconciled",
+    ),
+  reconciledAt: instant
+    .optional()
+    .describe("when `runbook reconcile` read the old primary; actualMs is then its exact RPO"),
+});
+
+const lostWrite = z.strictObject({
+  table: z.string(),
+  key: z.string().describe("the row's primary key, as text (user data)"),
+  committedAt: instant.optional().describe("its updated-at on the old primary"),
+  version: z.string().optional(),
+  conflict: z
+    .strictObject({ rewrittenAt: instant.optional(), version: z.string().optional() })
+    .optional()
+    .describe("written again in the promoted region after the fork: replaying would overwrite it"),
+});
+
+const reconciliation = z
+  .strictObject({
+    at: instant,
+    offsetMs: ms,
+    operator: z.string(),
+    host: z.string(),
+    rpoMs: ms.describe("exact: newest commit on the old primary − newest of its commits that replicated"),
+    boundMs: ms.optional().describe("the RPO measured during the failover, an upper bound"),
+    lastCommittedAt: instant,
+    lastReplicatedAt: instant,
+    heartbeat: z.strictObject({
+      table: z.string(),
+      lastWrittenAt: instant,
+      lastReplicatedAt: instant,
+      rpoMs: ms,
+      lost: z.number().int(),
+    }),
+    oldPrimary: z.string().describe("redacted connection URL"),
+    promoted: z.string().describe("redacted connection URL"),
+    tables: z.array(
+      z.strictObject({
+        name: z.string(),
+        key: z.string(),
+        compared: z.number().int(),
+        lost: z.number().int(),
+        conflicts: z.number().int(),
+      }),
+    ),
+    lostWritesTotal: z.number().int(),
+    conflicts: z.number().int(),
+    replayCount: z.number().int(),
+    lostWrites: z.array(lostWrite).describe(`oldest first, at most ${MAX_LOST_WRITES_SHOWN}`),
+    lostWritesShown: z.number().int().describe("lostWrites.length; below lostWritesTotal when cut"),
+  })
+  .describe("the latest `runbook reconcile` of this execution");
 
 const stepSpan = z.strictObject({
   id: z.string(),
@@ -118,7 +176,7 @@ export const timelineSchema = z
     }),
     summary: z.strictObject({
       rto: objective,
-      rpo: objective,
+      rpo,
       verdict,
       elapsedMs: ms,
       stepsSucceeded: z.number().int(),
@@ -149,6 +207,7 @@ export const timelineSchema = z
         .optional(),
       tornTailBytes: z.number().int(),
     }),
+    reconciliation: reconciliation.optional(),
   })
   .describe("runbook post-incident timeline (runbook timeline --format json)");
 

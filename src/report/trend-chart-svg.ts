@@ -1,5 +1,5 @@
 import { formatDuration } from "../language/duration.js";
-import type { HistoryRun, RunbookHistory } from "./history-model.js";
+import { type HistoryRun, type RunbookHistory, rpoLabel } from "./history-model.js";
 import { esc } from "./html-escape.js";
 
 const W = 1120;
@@ -61,8 +61,11 @@ export function renderTrendChartSvg(rb: RunbookHistory, metric: TrendMetric = "r
     `<polyline class="achieved" points="${runs.map((r, i) => `${x(i).toFixed(1)},${y(r[metric].actualMs ?? 0).toFixed(1)}`).join(" ")}"/>`,
   );
   runs.forEach((r, i) => {
-    const cls = regressed(r, metric) ? "point regression" : "point";
-    const tip = `${r.executionId} (${r.mode}, ${r.environment}): ${metric.toUpperCase()} ${formatDuration(r[metric].actualMs ?? 0)}${r.regressions.map((g) => `; ${g.message}`).join("")}`;
+    // An RPO `runbook reconcile` made exact is marked: the others may be bounds.
+    const reconciled = metric === "rpo" && r.rpo.reconciledAt !== undefined;
+    const cls = `${regressed(r, metric) ? "point regression" : "point"}${reconciled ? " reconciled" : ""}`;
+    const figure = reconciled ? rpoLabel(r.rpo) : formatDuration(r[metric].actualMs ?? 0);
+    const tip = `${r.executionId} (${r.mode}, ${r.environment}): ${metric.toUpperCase()} ${figure}${r.regressions.map((g) => `; ${g.message}`).join("")}`;
     out.push(
       `<circle class="${cls}${r.mode === "drill" ? " drill" : ""}" data-execution="${esc(r.executionId)}" cx="${x(i).toFixed(1)}" cy="${y(r[metric].actualMs ?? 0).toFixed(1)}" r="5"><title>${esc(tip)}</title></circle>`,
     );

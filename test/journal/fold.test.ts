@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { AnyJournalEvent, EventData, EventType } from "../../src/journal/events.js";
-import { achievedRtoMs, applyEvent, foldEvents, observedRpoMs } from "../../src/journal/fold.js";
+import {
+  achievedRtoMs,
+  applyEvent,
+  foldEvents,
+  observedRpoMs,
+  reconciledRpoMs,
+} from "../../src/journal/fold.js";
 import { GENESIS_HASH, hashEvent } from "../../src/journal/journal.js";
 
 /** Builds a properly chained event list in memory; `at` is seconds after 07:00:00. */
@@ -278,6 +284,32 @@ describe("foldEvents", () => {
     });
     expect(observedRpoMs(e.fold())).toBe(1200);
     expect(e.fold().measures).toEqual({ rpo_observed_ms: { value: 1200, unit: "ms" } });
+  });
+
+  it("rpo.reconciled after the end: the latest wins, with its time; the execution stays ended", () => {
+    const reconciled = (rpoMs: number): EventData["rpo.reconciled"] => ({
+      rpoMs,
+      boundMs: 8600,
+      lastCommittedAt: ts(1),
+      lastReplicatedAt: ts(0),
+      heartbeat: { table: "heartbeat", lastWrittenAt: ts(1), lastReplicatedAt: ts(0), rpoMs: 1000, lost: 1 },
+      oldPrimary: "postgres://app:***@old/db",
+      promoted: "postgres://app:***@new/db",
+      tables: [],
+      lostWrites: [],
+      lostWritesTotal: 0,
+      conflicts: 0,
+      replayCount: 0,
+      operator: "bob",
+      host: "h2",
+    });
+    const e = run().add(5, "execution.completed", {});
+    expect(reconciledRpoMs(e.fold())).toBeUndefined();
+    e.add(600, "rpo.reconciled", reconciled(3000)).add(900, "rpo.reconciled", reconciled(2430));
+    const s = e.fold();
+    expect(reconciledRpoMs(s)).toBe(2430);
+    expect(s.reconciled).toMatchObject({ at: ts(900), operator: "bob", boundMs: 8600 });
+    expect(s).toMatchObject({ status: "completed", endedAt: ts(5) });
   });
 
   it("abort: the fired reason is kept when the run ends aborted", () => {

@@ -37,7 +37,7 @@ function latestExecution(prefix: string): string {
 }
 
 describe("failover-case-api then failback-case-api on the sandbox", () => {
-  it("fails over with region A down, then fails back once A has rejoined as a standby", async () => {
+  it("fails over with region A down, then fails back: reconcile, rebuild A as a standby, switch over", async () => {
     expect((await cli(["sandbox", "fault", "region-down", "us-east-1"])).code).toBe(0);
     // As an incident commander types it: the environment comes from RUNBOOK_ENV.
     const failover = await cli(["run", "failover-case-api", "--approve", "--json"], {
@@ -52,15 +52,21 @@ describe("failover-case-api then failback-case-api on the sandbox", () => {
     expect(after.writerRegion).toBe("us-west-2");
     expect(after.routingControls).toEqual({ "us-east-1": "Off", "us-west-2": "On" });
 
-    // Region A comes back: as with Aurora, its database rejoins as a secondary of the new writer.
+    // Region A comes back as the failover left its database: fenced, diverged, not replicating.
+    // The failback reconciles it, then rebuilds it as a secondary of the new writer.
     expect((await cli(["sandbox", "fault", "region-down", "us-east-1", "--clear"])).code).toBe(0);
-    expect((await status()).databases["us-east-1"]?.role).toBe("standby");
+    expect((await status()).databases["us-east-1"]?.role).toBe("fenced");
     const failback = await cli(["run", "failback-case-api", "--env", "sandbox", "--approve", "--json"]);
     expect(failback.code, failback.stderr).toBe(0);
 
     const ops = (await okMutations()).map((c) => c.operation);
     expect(ops.filter((o) => o === "FailoverGlobalCluster")).toHaveLength(1);
     expect(ops.filter((o) => o === "SwitchoverGlobalCluster")).toHaveLength(1);
+    for (const rebuild of ["RemoveFromGlobalCluster", "DeleteDBCluster", "CreateDBCluster"])
+      expect(
+        ops.filter((o) => o === rebuild),
+        rebuild,
+      ).toHaveLength(1);
     const back = await status();
     expect(back.writerRegion).toBe("us-east-1");
     expect(back.routingControls).toEqual({ "us-east-1": "On", "us-west-2": "Off" });

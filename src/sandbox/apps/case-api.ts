@@ -57,6 +57,15 @@ export class CaseApi {
     return this.url;
   }
 
+  /**
+   * Creates the application's tables on the writer now rather than at the first request, as a
+   * deployed application's migrations would have: a reconciliation reads them even when no
+   * client wrote yet.
+   */
+  async migrate(): Promise<void> {
+    await this.writers.current();
+  }
+
   async stop(): Promise<void> {
     await closeServer(this.server);
     await this.writers.close();

@@ -28,6 +28,16 @@ export interface DemoOptions {
   withLag?: boolean;
   /** Which engine runs the steps: this machine's (default) or the sandbox's Step Functions, deployed first. */
   engine?: "local" | "stepfunctions";
+  /** Afterwards, bring the old primary's region back and `runbook reconcile` the failover. */
+  reconcile?: boolean;
+}
+
+/** What `runbook reconcile` found, beside what the clients saw. */
+export interface DemoReconciliation {
+  rpoMs: number;
+  lostKeys: string[];
+  /** Reported lost writes the clients were told were written (the rest were in flight when the region died). */
+  acknowledgedLostKeys: string[];
 }
 
 export interface DemoResult {
@@ -39,10 +49,11 @@ export interface DemoResult {
   rpoObjectiveMs: number | undefined;
   traffic: TrafficAnalysis;
   declaredAt: string;
+  reconciled?: DemoReconciliation;
 }
 
 export async function runFailoverDemo(o: DemoOptions): Promise<DemoResult> {
-  const run = (args: string[], inherit = false) => cli(o, args, inherit);
+  const run = (args: string[], inherit = false, stdoutOnly = false) => cli(o, args, inherit, stdoutOnly);
   o.log(
     "1/5 starting the sandbox (two PostgreSQL servers in streaming replication, AWS emulator, case-api ×2, edge)",
   );
@@ -84,7 +95,24 @@ export async function runFailoverDemo(o: DemoOptions): Promise<DemoResult> {
       { host: db.host, port: db.port },
       { user: db.user, password: db.password, database: db.database },
     );
-    const analysis = analyzeTraffic(await readTrafficLog(logPath), present);
+    const trafficLog = await readTrafficLog(logPath);
+    const analysis = analyzeTraffic(trafficLog, present);
+    let reconciled: DemoReconciliation | undefined;
+    if (o.reconcile) {
+      o.log(`    ${endpoints.regions[0]} is back (fenced, diverged): runbook reconcile ${executionId}`);
+      await run(["sandbox", "fault", "region-down", endpoints.regions[0], "--clear"]);
+      const report = JSON.parse(await run(["reconcile", executionId, "--format", "json"], false, true)) as {
+        rpoMs: number;
+        lostWrites: { key: string }[];
+      };
+      const acked = new Set(trafficLog.flatMap((e) => (e.kind === "ack" ? [e.caseId] : [])));
+      const lostKeys = report.lostWrites.map((w) => w.key);
+      reconciled = {
+        rpoMs: report.rpoMs,
+        lostKeys,
+        acknowledgedLostKeys: lostKeys.filter((k) => acked.has(k)),
+      };
+    }
     return {
       executionId,
       status: state.status,
@@ -94,6 +122,7 @@ export async function runFailoverDemo(o: DemoOptions): Promise<DemoResult> {
       rpoObjectiveMs: state.objectives.rpoMs,
       traffic: analysis,
       declaredAt,
+      ...(reconciled ? { reconciled } : {}),
     };
   } finally {
     o.log("5/5 stopping the sandbox");
@@ -101,7 +130,7 @@ export async function runFailoverDemo(o: DemoOptions): Promise<DemoResult> {
   }
 }
 
-function cli(o: DemoOptions, args: string[], inherit: boolean): Promise<string> {
+function cli(o: DemoOptions, args: string[], inherit: boolean, stdoutOnly = false): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [o.cli, ...args], {
       cwd: o.cwd,
@@ -113,7 +142,7 @@ function cli(o: DemoOptions, args: string[], inherit: boolean): Promise<string> 
       out += d;
     });
     child.stderr?.on("data", (d) => {
-      out += d;
+      if (!stdoutOnly) out += d;
     });
     child.on("close", (code) =>
       code === 0

@@ -105,10 +105,12 @@ export async function liftFault(active: ActiveFault, on: FaultTargets): Promise<
   const fault = active.fault;
   switch (fault.name) {
     case "region-down":
+      // The old primary's server comes back as the failover left it: fenced (read-only) and
+      // standalone, holding the writes that never replicated. Reconciliation reads them
+      // (runbook reconcile, failback's divergence step); only then does failback rebuild it
+      // as a standby (rds.rebuild-secondary), which wipes them. A region that was a standby
+      // comes back a standby (with its replay paused still, if it was).
       if (pair.isRegionDown(fault.region)) await pair.startRegion(fault.region);
-      // As Aurora does after a failover: the old primary's region comes back as a secondary
-      // of the new writer (its unreplicated writes are gone), so failback can switch over.
-      if (pair.writer() !== fault.region) await pair.rebuildStandby(pair.writer());
       await on.caseApi(fault.region).setDown(false);
       emulator.regionDown(fault.region, false);
       return;

@@ -58,7 +58,12 @@ export function renderStatus(s: SandboxStatus): string[] {
   const db = regions.map((r) => {
     const d = s.databases[r];
     if (!d) return `${r} ?`;
-    const flags = [d.down ? "DOWN" : "", d.replayPaused ? "replay paused" : ""].filter(Boolean);
+    const flags = [
+      d.down ? "DOWN" : "",
+      d.replayPaused ? "replay paused" : "",
+      // A fenced old primary that is up holds what it never replicated until failback rebuilds it.
+      d.role === "fenced" && !d.down ? "diverged: runbook reconcile <failover>" : "",
+    ].filter(Boolean);
     return `${r} ${d.role} :${d.port}${flags.length ? ` (${flags.join(", ")})` : ""}`;
   });
   const apps = regions.map((r) => {

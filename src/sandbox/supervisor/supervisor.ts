@@ -148,6 +148,7 @@ export class SandboxSupervisor {
     };
     for (const region of this.regions) this.apis[region] = new CaseApi({ region, resolveWriter: writer });
     await timed("case-apis up", () => Promise.all(Object.values(this.apis).map((api) => api.start())));
+    await this.apis[this.regions[0]]?.migrate();
 
     const edge = new EdgeRouter({
       regions: Object.fromEntries(Object.entries(this.apis).map(([region, api]) => [region, api.url])),
@@ -382,6 +383,7 @@ export class SandboxSupervisor {
         await api.stop();
         await api.start();
       }
+      await this.apis[this.regions[0]]?.migrate();
       emulator.clearCalls();
       await this.onEndpointsChanged?.();
     });
