@@ -3,7 +3,7 @@ import { resolveIdentity } from "../engine/identity.js";
 import { loadEnvironment } from "../environment/environment.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { journalPath } from "../journal/paths.js";
-import { formatDuration } from "../language/duration.js";
+import { formatDuration, formatDurationExact } from "../language/duration.js";
 import { reconcileExecution } from "../reconcile/reconcile-execution.js";
 import { type ReconcileJson, reconcileJson } from "../reconcile/reconcile-json.js";
 import { homeOf, loadExecution } from "./executions.js";
@@ -60,12 +60,12 @@ export async function reconcileCommand(id: string, opts: ReconcileOptions, io: C
   lines.push(`      with  ${report.promoted} (promoted)`);
   const bound = event.boundMs !== undefined ? formatDuration(event.boundMs) : "not measured";
   lines.push(
-    `  RPO       ${formatDuration(report.rpoMs)} reconciled  (measured during the failover: ${bound})`,
+    `  RPO       ${formatDurationExact(report.rpoMs)} reconciled  (measured during the failover: ${bound})`,
   );
   lines.push(`            last commit on the old primary ${report.lastCommittedAt}`);
   lines.push(`            last of them replicated        ${report.lastReplicatedAt}`);
   lines.push(
-    `            heartbeats: ${formatDuration(report.heartbeat.rpoMs)} (${report.heartbeat.lost} never replicated)`,
+    `            heartbeats: ${formatDurationExact(report.heartbeat.rpoMs)} (${report.heartbeat.lost} never replicated)`,
   );
   for (const t of report.tables)
     lines.push(

@@ -1,7 +1,6 @@
 import { achievedRtoMs, type ExecutionState, observedRpoMs, type StepState } from "../journal/fold.js";
-import { formatDuration } from "../language/duration.js";
+import { formatDurationExact as exactDuration, formatDuration } from "../language/duration.js";
 import { measuredRpoMs, plural } from "../report/objectives.js";
-import { exactDuration } from "../report/reconciliation.js";
 
 /** The step list and RTO clock, as text lines: `runbook status` prints it once, `run` redraws it live. */
 

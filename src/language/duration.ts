@@ -33,3 +33,9 @@ export function formatDuration(ms: number): string {
   const m = Math.floor((a % 3_600_000) / 60_000);
   return `${sign}${h}h${String(m).padStart(2, "0")}m`;
 }
+
+/** Seconds with two decimals under a minute (an exact figure, e.g. a reconciled RPO: 2.47s). */
+export function formatDurationExact(ms: number): string {
+  if (Math.abs(ms) < 1000 || Math.abs(ms) >= 60_000) return formatDuration(ms);
+  return `${(ms / 1000).toFixed(2)}s`;
+}

@@ -1,5 +1,4 @@
-import { formatDuration } from "../language/duration.js";
-import { exactDuration } from "./reconciliation.js";
+import { formatDurationExact as exactDuration, formatDuration } from "../language/duration.js";
 import type { ObjectiveResult, Outcome, RpoResult, Timeline } from "./timeline-model.js";
 
 /**

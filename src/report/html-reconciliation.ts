@@ -1,8 +1,8 @@
-import { formatDuration } from "../language/duration.js";
+import { formatDurationExact as exactDuration, formatDuration } from "../language/duration.js";
 import { esc } from "./html-escape.js";
 import { committed, conflict } from "./markdown-reconciliation.js";
 import { plural } from "./objectives.js";
-import { exactDuration, moreLostWrites } from "./reconciliation.js";
+import { moreLostWrites } from "./reconciliation.js";
 import { formatOffset, type TimeDisplay } from "./time-format.js";
 import type { Reconciliation, RpoResult } from "./timeline-model.js";
 

@@ -1,4 +1,4 @@
-import { formatDuration } from "../language/duration.js";
+import { formatDurationExact as exactDuration, formatDuration } from "../language/duration.js";
 import { chronologyRows, describeStorm } from "./chronology-rows.js";
 import { cssToken, esc } from "./html-escape.js";
 import { boundCard, reconciliationHtml } from "./html-reconciliation.js";
@@ -12,7 +12,6 @@ import {
   verdictLabel,
 } from "./labels.js";
 import { displaySpan, type RenderOptions } from "./markdown-timeline.js";
-import { exactDuration } from "./reconciliation.js";
 import { renderStepChartSvg } from "./step-chart-svg.js";
 import { collectText, type TextSink } from "./text-sink.js";
 import { formatOffset, type TimeDisplay, timeDisplay } from "./time-format.js";

@@ -1,7 +1,7 @@
-import { formatDuration } from "../language/duration.js";
+import { formatDurationExact as exactDuration, formatDuration } from "../language/duration.js";
 import { mdCell, mdCode } from "./md-cell.js";
 import { plural } from "./objectives.js";
-import { exactDuration, moreLostWrites } from "./reconciliation.js";
+import { moreLostWrites } from "./reconciliation.js";
 import { formatOffset, type TimeDisplay } from "./time-format.js";
 import type { LostWrite, Reconciliation } from "./timeline-model.js";
 

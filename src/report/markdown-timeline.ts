@@ -1,4 +1,4 @@
-import { formatDuration } from "../language/duration.js";
+import { formatDurationExact as exactDuration, formatDuration } from "../language/duration.js";
 import { chronologyRows, describeStorm } from "./chronology-rows.js";
 import {
   durationOrDash,
@@ -12,7 +12,6 @@ import {
 import { reconciliationMarkdown } from "./markdown-reconciliation.js";
 import { mdCell } from "./md-cell.js";
 import { renderGantt } from "./mermaid-gantt.js";
-import { exactDuration } from "./reconciliation.js";
 import { collectText, type TextSink } from "./text-sink.js";
 import { formatOffset, type TimeDisplay, timeDisplay } from "./time-format.js";
 import type { ObjectiveResult, RpoResult, Timeline } from "./timeline-model.js";

@@ -1,5 +1,5 @@
 import type { ExecutionState } from "../journal/fold.js";
-import { formatDuration } from "../language/duration.js";
+import { formatDurationExact as exactDuration, formatDuration } from "../language/duration.js";
 import { measuredRpoMs, plural } from "./objectives.js";
 import { MAX_LOST_WRITES_SHOWN, type Reconciliation } from "./timeline-model.js";
 
@@ -28,15 +28,6 @@ export function buildReconciliation(state: ExecutionState, declaredMs: number): 
     lostWrites: lostWrites.map((w) => ({ ...w, ...(w.conflict ? { conflict: { ...w.conflict } } : {}) })),
     lostWritesShown: lostWrites.length,
   };
-}
-
-/**
- * An exact RPO keeps its hundredths: `2.43s`, `850ms`, `4m05s`. The bound beside it is a
- * measurement under fire, shown as every other duration (`8.6s`).
- */
-export function exactDuration(ms: number): string {
-  if (Math.abs(ms) < 1000 || Math.abs(ms) >= 60_000) return formatDuration(ms);
-  return `${(ms / 1000).toFixed(2)}s`;
 }
 
 /** `RPO reconciled: 2.43s exact (bound measured during the failover 8.6s), 48 lost writes, 0 conflicts, 48 to replay`. */
