@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { createClientFactory } from "../aws/client-factory.js";
 import { resolveIdentity } from "../engine/identity.js";
 import { loadEnvironment } from "../environment/environment.js";
 import { ExitCode, UsageError } from "../errors.js";
@@ -42,7 +43,14 @@ export async function reconcileCommand(id: string, opts: ReconcileOptions, io: C
     home,
     executionId: ex.id,
     settings: environment.reconcile,
-    operator: await resolveIdentity(io.env),
+    // Who reconciled: the environment's AWS identity when it has one (as the run recorded its operator).
+    operator: await resolveIdentity(io.env, {
+      aws: createClientFactory({
+        endpoints: environment.aws.endpoints,
+        ...(environment.aws.credentials ? { credentials: environment.aws.credentials } : {}),
+      }),
+      region: environment.aws.region,
+    }),
     host: hostname(),
     signal: AbortSignal.timeout(120_000),
   });
