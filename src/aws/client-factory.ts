@@ -34,6 +34,16 @@ export interface StaticCredentials {
 }
 export type CredentialProvider = () => Promise<StaticCredentials>;
 
+/** The clients of an environment: its endpoints (the sandbox's emulator) and credentials (the sandbox's keys). */
+export function environmentClientFactory(env: {
+  aws: { endpoints: Record<string, string>; credentials?: StaticCredentials };
+}): AwsClientFactory & { destroy(): void } {
+  return createClientFactory({
+    endpoints: env.aws.endpoints,
+    ...(env.aws.credentials ? { credentials: env.aws.credentials } : {}),
+  });
+}
+
 export function createClientFactory(
   options: ClientFactoryOptions = {},
 ): AwsClientFactory & { destroy(): void } {

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { createClientFactory } from "../aws/client-factory.js";
+import { environmentClientFactory } from "../aws/client-factory.js";
 import { type Environment, loadEnvironment } from "../environment/environment.js";
 import { UsageError } from "../errors.js";
 import { closest } from "../language/issues.js";
@@ -93,10 +93,7 @@ export async function exportCommand(arg: string, opts: ExportCommandOptions, io:
 async function accountOf(runbook: Runbook, env: Environment): Promise<string> {
   const named = env.accounts?.[0] ?? runbook.accounts?.[0];
   if (named) return named;
-  const aws = createClientFactory({
-    endpoints: env.aws.endpoints,
-    ...(env.aws.credentials ? { credentials: env.aws.credentials } : {}),
-  });
+  const aws = environmentClientFactory(env);
   try {
     const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
     const sts = await aws.client("sts", env.aws.region);

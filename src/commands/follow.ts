@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { createClientFactory } from "../aws/client-factory.js";
+import { type createClientFactory, environmentClientFactory } from "../aws/client-factory.js";
 import { stsTarget } from "../aws/identity-proof.js";
 import { type Environment, loadEnvironment } from "../environment/environment.js";
 import { UsageError } from "../errors.js";
@@ -49,10 +49,7 @@ export async function followCommand(id: string, opts: FollowCommandOptions, io: 
       `Pass it: runbook follow ${id} --env <name>`,
     );
   const environment = loadEnvironment(choice.name, io.cwd, home, io.env);
-  const factory = createClientFactory({
-    endpoints: environment.aws.endpoints,
-    ...(environment.aws.credentials ? { credentials: environment.aws.credentials } : {}),
-  });
+  const factory = environmentClientFactory(environment);
   try {
     const engine = journaled?.engine ?? (await locate(id, environment, opts.region, factory));
     const sfn = (await factory.client("sfn", engine.region)) as unknown as SFNClient;

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { createClientFactory } from "../aws/client-factory.js";
+import { environmentClientFactory } from "../aws/client-factory.js";
 import { loadEnvironment } from "../environment/environment.js";
 import { UsageError } from "../errors.js";
 import { journalPath } from "../journal/paths.js";
@@ -23,10 +23,7 @@ export async function listStepFunctionsExecutions(
   const home = homeOf(io);
   const environment = loadEnvironment(choice.name, io.cwd, home, io.env);
   const region = recoveryRegion(environment, opts.region);
-  const factory = createClientFactory({
-    endpoints: environment.aws.endpoints,
-    ...(environment.aws.credentials ? { credentials: environment.aws.credentials } : {}),
-  });
+  const factory = environmentClientFactory(environment);
   try {
     const sfn = (await factory.client("sfn", region)) as unknown as SFNClient;
     const { ListStateMachinesCommand, ListExecutionsCommand } = await import("@aws-sdk/client-sfn");

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import { createClientFactory } from "../aws/client-factory.js";
+import { environmentClientFactory } from "../aws/client-factory.js";
 import { resolveIdentity } from "../engine/identity.js";
-import { loadEnvironment } from "../environment/environment.js";
+import { type Environment, loadEnvironment } from "../environment/environment.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { journalPath } from "../journal/paths.js";
 import { formatDuration, formatDurationExact } from "../language/duration.js";
@@ -43,14 +43,7 @@ export async function reconcileCommand(id: string, opts: ReconcileOptions, io: C
     home,
     executionId: ex.id,
     settings: environment.reconcile,
-    // Who reconciled: the environment's AWS identity when it has one (as the run recorded its operator).
-    operator: await resolveIdentity(io.env, {
-      aws: createClientFactory({
-        endpoints: environment.aws.endpoints,
-        ...(environment.aws.credentials ? { credentials: environment.aws.credentials } : {}),
-      }),
-      region: environment.aws.region,
-    }),
+    operator: await operatorOf(environment, io),
     host: hostname(),
     signal: AbortSignal.timeout(120_000),
   });
@@ -100,4 +93,14 @@ export async function reconcileCommand(id: string, opts: ReconcileOptions, io: C
   lines.push(`Appended rpo.reconciled to ${journalPath(home, ex.id)}`);
   for (const line of lines) writeLine(io.stdout, line);
   return ExitCode.completed;
+}
+
+/** Who reconciled: the environment's AWS identity when it has one, as the run recorded its operator. */
+async function operatorOf(environment: Environment, io: CommandIO): Promise<string> {
+  const aws = environmentClientFactory(environment);
+  try {
+    return await resolveIdentity(io.env, { aws, region: environment.aws.region });
+  } finally {
+    aws.destroy();
+  }
 }
