@@ -110,7 +110,9 @@ class ContainerPairBackend {
   }
 
   async rebuildSecondary(region) {
-    throw new Error(`rebuilding ${region} needs a shell into its container: recreate the sandbox's containers instead`);
+    throw new Error(
+      `rebuilding ${region} needs a shell into its container: recreate the sandbox's containers instead`,
+    );
   }
 }
 

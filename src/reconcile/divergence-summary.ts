@@ -1,4 +1,4 @@
-import { formatDuration, formatDurationExact } from "../language/duration.js";
+import { formatDurationExact } from "../language/duration.js";
 import type { DivergenceReport } from "./measure-divergence.js";
 
 /** One line for a gate's prompt and a step's outputs: what was lost and what replaying would do. */
