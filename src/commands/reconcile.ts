@@ -42,6 +42,7 @@ export async function reconcileCommand(id: string, opts: ReconcileOptions, io: C
   const { report, event } = await reconcileExecution({
     home,
     executionId: ex.id,
+    state: ex.state,
     settings: environment.reconcile,
     operator: await operatorOf(environment, io),
     host: hostname(),

@@ -2,7 +2,7 @@ import { acquireLock } from "../engine/lock.js";
 import { ReconcileError, UsageError } from "../errors.js";
 import { ExecutorError } from "../executor.js";
 import type { ReconciledRpo } from "../journal/events.js";
-import { foldEvents, observedRpoMs } from "../journal/fold.js";
+import { type ExecutionState, observedRpoMs } from "../journal/fold.js";
 import { JournalWriter } from "../journal/journal.js";
 import { journalPath } from "../journal/paths.js";
 import type { DivergenceParams } from "./divergence-spec.js";
@@ -20,6 +20,8 @@ export const JOURNALED_LOST_WRITES = 10_000;
 export async function reconcileExecution(o: {
   home: string;
   executionId: string;
+  /** The execution as its journal folds now (the caller has read it). */
+  state: ExecutionState;
   settings: DivergenceParams;
   operator: string;
   host: string;
@@ -27,11 +29,7 @@ export async function reconcileExecution(o: {
   now?: () => Date;
 }): Promise<{ report: DivergenceReport; event: ReconciledRpo }> {
   const path = journalPath(o.home, o.executionId);
-  const { writer: probe, events } = JournalWriter.reopen(path);
-  probe.close();
-  const state = foldEvents(events);
-  if (!state)
-    throw new UsageError(`execution "${o.executionId}" has no start event; its journal is unusable`);
+  const state = o.state;
   if (state.status === "running" || state.status === "paused")
     throw new UsageError(
       `${o.executionId} is still ${state.status}: reconcile a failover once it has ended`,
